@@ -1,0 +1,180 @@
+// The snapshot: what GET /api/snapshot returns and what socket.io pushes. Documented field by field in docs/api.md.
+// Rates are fractions 0..1, or null when there is nothing to divide (never 0% or 100% by default).
+import type { AgentState, NotReadyCategory } from './events.js';
+
+export const WINDOW_NAMES = ['15m', '30m', '60m', 'today'] as const;
+export type WindowName = (typeof WINDOW_NAMES)[number];
+export type PerWindow<T> = Record<WindowName, T>;
+
+/** The span a window covered when the snapshot was made. */
+export interface WindowSpan {
+  /** ISO time the window starts (rolling windows start on a whole minute: they cover W to W+1 minutes). */
+  from: string;
+  seconds: number;
+}
+
+export interface QueueWindow {
+  /** Calls that entered the queue in the window (呼入量). */
+  entered: number;
+  /** Calls that left the queue in the window: answered + abandoned (incl. short) + callback requested + overflowed out. */
+  offered: number;
+  answered: number;
+  abandoned: number;
+  shortAbandoned: number;
+  callbacks: number;
+  overflowedOut: number;
+  answeredWithinThreshold: number;
+  abandonedAfterThreshold: number;
+  /** answered / offered (接通率). */
+  answerRate: number | null;
+  /** abandoned / (answered + abandoned), short abandons left out of both. */
+  abandonRate: number | null;
+  /** answered within T / (answered + abandoned after T). */
+  serviceLevel: number | null;
+  /** Mean wait of answered calls, seconds. */
+  asaSeconds: number | null;
+  /** Mean (talk + hold + wrap) of calls that ended, seconds. */
+  ahtSeconds: number | null;
+  /** Longest time a call waited before leaving the queue in the window, seconds. */
+  maxWaitSeconds: number | null;
+}
+
+export interface QueueSnapshot {
+  queueId: string;
+  name: string;
+  /** Calls in queue now. */
+  waiting: number;
+  /** ISO time the longest-waiting call entered the queue; the screen ticks the longest wait from it. */
+  oldestQueuedAt: string | null;
+  longestWaitSeconds: number | null;
+  serviceLevelSeconds: number;
+  serviceLevelTarget: number;
+  shortAbandonSeconds: number;
+  windows: PerWindow<QueueWindow>;
+}
+
+export type StateCounts = Record<AgentState, number>;
+export type CategoryCounts = Record<NotReadyCategory, number>;
+
+export interface OnBreakAgent {
+  agentId: string;
+  name: string;
+  teamId: string;
+  /** ISO time the break started. */
+  since: string;
+}
+
+export interface AgentRate {
+  agentId: string;
+  name: string;
+  breakRate: number;
+  loggedInSeconds: number;
+}
+
+export interface TeamWindow {
+  loggedInSeconds: number;
+  breakSeconds: number;
+  talkSeconds: number;
+  /** Break-category not-ready time / logged-in time, pooled over the team. */
+  breakRate: number | null;
+  /** Talk time / logged-in time (通话利用率). */
+  utilisation: number | null;
+  /** (talk + hold + wrap + ringing + outbound) / (that + idle). */
+  occupancy: number | null;
+  /** Each counted agent's own break rate (agents with under the minimum logged-in time are left out). */
+  agentBreakRates: AgentRate[];
+  agentsExcluded: number;
+  meanAgentBreakRate: number | null;
+  /** Population standard deviation of the agents' break rates. */
+  breakRateSd: number | null;
+  /** Coefficient of variation (离散系数) = sd / mean of the agents' break rates; null when the mean is 0 or no agent counts. */
+  breakRateCv: number | null;
+  /** breakRateCv < the control limit (0.16); null when the CV is null. */
+  inControl: boolean | null;
+}
+
+export interface TeamSnapshot {
+  teamId: string;
+  name: string;
+  loggedIn: number;
+  byState: StateCounts;
+  byCategory: CategoryCounts;
+  /** Agents in the break category now. */
+  onBreak: number;
+  onBreakAgents: OnBreakAgent[];
+  /** onBreak / loggedIn; the floor is out of control at peak from 1/6. */
+  onBreakShare: number | null;
+  windows: PerWindow<TeamWindow>;
+}
+
+export interface AgentWindow {
+  loggedInSeconds: number;
+  breakSeconds: number;
+  talkSeconds: number;
+  breakRate: number | null;
+  utilisation: number | null;
+  callsAnswered: number;
+}
+
+export interface AgentSnapshot {
+  agentId: string;
+  name: string;
+  teamId: string;
+  loggedIn: boolean;
+  state: AgentState | 'logged_out';
+  reason: string | null;
+  reasonCategory: NotReadyCategory | null;
+  /** ISO time the agent entered this state. */
+  since: string;
+  windows: PerWindow<AgentWindow>;
+}
+
+export interface FloorSnapshot {
+  waiting: number;
+  oldestQueuedAt: string | null;
+  loggedIn: number;
+  byState: StateCounts;
+  byCategory: CategoryCounts;
+  onBreak: number;
+  onBreakShare: number | null;
+  /** Queue figures summed over every queue. */
+  windows: PerWindow<QueueWindow>;
+}
+
+export interface FeedStatus {
+  /** ISO wall time the service last received an ACD event. */
+  lastEventAt: string | null;
+  /** True when no event arrived for longer than staleAfterSeconds. */
+  stale: boolean;
+  staleAfterSeconds: number;
+}
+
+export interface IngestCounters {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  late: number;
+}
+
+export interface Thresholds {
+  breakCvLimit: number;
+  breakShareLimit: number;
+  breakRateTarget: [number, number];
+  utilisationBand: [number, number];
+  minLoggedInSecondsForCv: number;
+}
+
+export interface Snapshot {
+  /** ISO time the snapshot was computed for ("now" of the service clock). */
+  generatedAt: string;
+  clock: 'wall' | 'replay';
+  site: { name: string; timeZone: string };
+  windows: PerWindow<WindowSpan>;
+  thresholds: Thresholds;
+  feed: FeedStatus;
+  ingest: IngestCounters;
+  floor: FloorSnapshot;
+  queues: QueueSnapshot[];
+  teams: TeamSnapshot[];
+  agents: AgentSnapshot[];
+}

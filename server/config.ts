@@ -1,0 +1,192 @@
+// One parser -> one frozen, typed config. File (FLOORWATCH_CONFIG, JSON) first, then environment variables override.
+// Every default is written here once; docs/configuration.md explains each field.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { NOT_READY_CATEGORIES, type NotReadyCategory } from '../shared/events.js';
+import { parseTimeOfDay } from '../shared/time.js';
+
+const seconds = z.number().nonnegative();
+const fraction = z.number().min(0).max(1);
+
+const queueSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().optional(),
+  /** T of the service level: answered within T seconds counts as in service. */
+  serviceLevelSeconds: seconds.default(20),
+  serviceLevelTarget: fraction.default(0.8),
+  /** Callers who hang up within S seconds are short abandons. */
+  shortAbandonSeconds: seconds.default(5),
+});
+
+const teamSchema = z.object({ id: z.string().min(1), name: z.string().optional() });
+
+const fileSchema = z
+  .object({
+    site: z
+      .object({
+        name: z.string().default('Floorwatch'),
+        /** IANA time zone of the site; "today" and report times use it. */
+        timeZone: z.string().default(Intl.DateTimeFormat().resolvedOptions().timeZone),
+        /** Local time at which "today" restarts. */
+        dayResetTime: z.string().default('00:00'),
+      })
+      .prefault({}),
+    queues: z.array(queueSchema).default([]),
+    teams: z.array(teamSchema).default([]),
+    /** Defaults for queues that are not listed but appear in events. */
+    queueDefaults: z
+      .object({ serviceLevelSeconds: seconds.default(20), serviceLevelTarget: fraction.default(0.8), shortAbandonSeconds: seconds.default(5) })
+      .prefault({}),
+    /** Leave short abandons out of the abandon rate and service level (the industry's usual choice). */
+    excludeShortAbandons: z.boolean().default(true),
+    /** ACD not-ready reason code -> category. Codes not listed are "other". */
+    reasonCategories: z.record(z.string(), z.enum(NOT_READY_CATEGORIES)).default({ break: 'break' }),
+    thresholds: z
+      .object({
+        breakCvLimit: z.number().positive().default(0.16),
+        breakShareLimit: fraction.default(1 / 6),
+        breakRateTarget: z.tuple([fraction, fraction]).default([0.08, 0.09]),
+        utilisationBand: z.tuple([fraction, fraction]).default([0.69, 0.74]),
+        /** Agents logged in for less than this within a window are left out of the team's CV (and counted). */
+        minLoggedInMinutesForCv: seconds.default(10),
+      })
+      .prefault({}),
+    ingest: z
+      .object({
+        /** Events older than this (against the service clock) are rejected as late. */
+        latenessSeconds: seconds.default(60),
+        /** How long event ids are remembered to drop duplicates; must exceed the lateness. */
+        dedupeSeconds: seconds.default(900),
+        /** Largest accepted POST /api/events body. */
+        maxBodyBytes: z.number().int().positive().default(5 * 1024 * 1024),
+        /** The feed is stale when no event arrived for this long. */
+        feedStaleSeconds: seconds.default(60),
+        /** Redis Stream input: connectors XADD events (field `event`) here. */
+        stream: z
+          .object({
+            enabled: z.boolean().default(true),
+            key: z.string().default('floorwatch:events'),
+            group: z.string().default('floorwatch'),
+            batchSize: z.number().int().positive().default(500),
+            /** Entries pending longer than this with a dead consumer are claimed. */
+            claimIdleMs: z.number().int().positive().default(30_000),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    push: z.object({ intervalMs: z.number().int().min(50).default(250) }).prefault({}),
+    redis: z.object({ keyPrefix: z.string().default('fw') }).prefault({}),
+    simulator: z.object({ seed: z.number().int().default(1), tickMs: z.number().int().positive().default(500) }).prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    try {
+      parseTimeOfDay(c.site.dayResetTime);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', path: ['site', 'dayResetTime'], message: (e as Error).message });
+    }
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: c.site.timeZone });
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['site', 'timeZone'], message: `unknown IANA time zone "${c.site.timeZone}"` });
+    }
+    if (c.ingest.dedupeSeconds <= c.ingest.latenessSeconds)
+      ctx.addIssue({ code: 'custom', path: ['ingest', 'dedupeSeconds'], message: 'must be larger than ingest.latenessSeconds' });
+  });
+
+export type ConfigFile = z.input<typeof fileSchema>;
+type FileConfig = z.output<typeof fileSchema>;
+export type QueueConfig = Required<Omit<z.output<typeof queueSchema>, 'name'>> & { name: string };
+
+export interface Config extends FileConfig {
+  port: number;
+  redisUrl: string | null;
+  simulatorOn: boolean;
+  clock: 'wall' | 'replay';
+  /** Minutes after midnight of site.dayResetTime. */
+  dayResetMinutes: number;
+  configPath: string | null;
+  /** Settings for a queue, listed or not. */
+  queue(queueId: string): QueueConfig;
+  /** Category of an ACD not-ready reason code. */
+  categoryOf(reason: string | undefined): NotReadyCategory;
+  teamName(teamId: string): string;
+}
+
+export class ConfigError extends Error {}
+
+function formatIssues(error: z.ZodError, source: string): string {
+  const lines = error.issues.map((i) => `  - ${i.path.join('.') || '(top level)'}: ${i.message}`);
+  return `Invalid configuration in ${source}:\n${lines.join('\n')}`;
+}
+
+/** Builds the config from a parsed file object and the environment. Throws ConfigError with every problem listed. */
+export function buildConfig(file: unknown, env: NodeJS.ProcessEnv = {}, configPath: string | null = null): Config {
+  const parsed = fileSchema.safeParse(file ?? {});
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, configPath ?? 'the configuration'));
+  const c = parsed.data;
+
+  const port = env.PORT === undefined || env.PORT === '' ? 8080 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, got "${env.PORT}"`);
+  const clock = env.FLOORWATCH_CLOCK ?? 'wall';
+  if (clock !== 'wall' && clock !== 'replay') throw new ConfigError(`FLOORWATCH_CLOCK must be "wall" or "replay", got "${clock}"`);
+  const sim = env.FLOORWATCH_SIMULATOR;
+  if (sim !== undefined && sim !== '' && sim !== 'on' && sim !== 'off')
+    throw new ConfigError(`FLOORWATCH_SIMULATOR must be "on" or "off", got "${sim}"`);
+  // The simulator is the embedded default: on unless another source is configured or it is switched off.
+  const otherSourceConfigured = configPath !== null && Boolean((file as { sources?: unknown } | null)?.sources);
+  const simulatorOn = sim === 'on' || ((sim === undefined || sim === '') && !otherSourceConfigured);
+  if (env.FLOORWATCH_REDIS_PREFIX) c.redis.keyPrefix = env.FLOORWATCH_REDIS_PREFIX;
+
+  const queues = new Map(c.queues.map((q) => [q.id, q]));
+  const teams = new Map(c.teams.map((t) => [t.id, t]));
+  const config: Config = {
+    ...c,
+    port,
+    redisUrl: env.REDIS_URL || null,
+    simulatorOn,
+    clock,
+    dayResetMinutes: parseTimeOfDay(c.site.dayResetTime),
+    configPath,
+    queue(queueId) {
+      const q = queues.get(queueId);
+      return { ...c.queueDefaults, ...(q ?? {}), id: queueId, name: q?.name ?? queueId };
+    },
+    categoryOf(reason) {
+      if (reason === undefined || reason === '') return 'other';
+      return c.reasonCategories[reason] ?? c.reasonCategories[reason.toLowerCase()] ?? 'other';
+    },
+    teamName(teamId) {
+      return teams.get(teamId)?.name ?? teamId;
+    },
+  };
+  return deepFreeze(config);
+}
+
+/** Reads FLOORWATCH_CONFIG (if set) and the environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const path = env.FLOORWATCH_CONFIG || null;
+  let file: unknown = {};
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new ConfigError(`Cannot read FLOORWATCH_CONFIG file ${path}: ${(e as Error).message}`);
+    }
+    try {
+      file = JSON.parse(text);
+    } catch (e) {
+      throw new ConfigError(`FLOORWATCH_CONFIG file ${path} is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  return buildConfig(file, env, path);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}

@@ -1,0 +1,131 @@
+// Composition root: config -> Redis -> store -> ingest sources -> snapshots -> HTTP + socket.io -> graceful stop.
+// Used by server/main.ts (the process) and by the integration tests (in-process, on a random port and key prefix).
+import { createServer } from 'node:http';
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import pino, { type Logger } from 'pino';
+import { wallClock, type Clock } from '../shared/time.js';
+import type { Config } from './config.js';
+import { createApp } from './http/app.js';
+import { Ingest } from './ingest/pipeline.js';
+import { AcdSimulator, startSimulator } from './ingest/simulator/index.js';
+import { startStreamConsumer, type StreamStatus } from './ingest/stream.js';
+import { startPushHub, type PushHub } from './push/hub.js';
+import { SnapshotService } from './snapshots.js';
+import { Store } from './store/store.js';
+
+export interface StartOptions {
+  config: Config;
+  redisUrl: string;
+  /** Wall clock; tests inject a fixed one. */
+  clock?: Clock;
+  log?: Logger;
+  /** Listen address; defaults to all interfaces. */
+  host?: string;
+  ingestToken?: string | undefined;
+  /** Unique name of this process in the stream consumer group. */
+  consumerName?: string;
+}
+
+export interface Floorwatch {
+  port: number;
+  url: string;
+  store: Store;
+  ingest: Ingest;
+  snapshots: SnapshotService;
+  push: PushHub;
+  stop(): Promise<void>;
+}
+
+export async function startFloorwatch(options: StartOptions): Promise<Floorwatch> {
+  const { config } = options;
+  const log = options.log ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
+  const wall = options.clock ?? wallClock;
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  // Blocking stream reads get a connection of their own so they never delay other commands.
+  const streamRedis = redis.duplicate();
+
+  const store = new Store(redis, {
+    keyPrefix: config.redis.keyPrefix,
+    replay: config.clock === 'replay',
+    latenessMs: config.ingest.latenessSeconds * 1000,
+    dedupeSeconds: config.ingest.dedupeSeconds,
+  });
+  const ingest = new Ingest(store, config, wall);
+  const snapshots = new SnapshotService(store, config, wall);
+
+  const streamStatus: StreamStatus = { running: false, entriesRead: 0, lastEntryAt: null, errors: 0 };
+  const stopStream = config.ingest.stream.enabled
+    ? startStreamConsumer(
+        streamRedis,
+        ingest,
+        {
+          key: config.ingest.stream.key,
+          group: config.ingest.stream.group,
+          consumer: options.consumerName ?? `${hostname()}-${process.pid}`,
+          batchSize: config.ingest.stream.batchSize,
+          claimIdleMs: config.ingest.stream.claimIdleMs,
+        },
+        log,
+        streamStatus,
+      )
+    : async () => {};
+
+  const simulator = config.simulatorOn
+    ? startSimulator({
+        simulator: new AcdSimulator({ seed: config.simulator.seed, startMs: wall.now() }),
+        now: () => wall.now(),
+        sink: (events) => ingest.ingest(events),
+        tickMs: config.simulator.tickMs,
+        onError: (err) => log.error({ err }, 'simulator batch failed'),
+      })
+    : null;
+
+  const app = createApp({
+    config,
+    ingest,
+    snapshots,
+    log,
+    ingestToken: options.ingestToken,
+    health: async () => {
+      const meta = await store.readMeta();
+      return {
+        redis: redis.status,
+        clock: config.clock,
+        sources: {
+          http: { lastEventAt: meta.lastEventWall === null ? null : new Date(meta.lastEventWall).toISOString() },
+          stream: { enabled: config.ingest.stream.enabled, ...streamStatus },
+          simulator: { running: simulator !== null },
+        },
+        ingest: { accepted: meta.accepted, duplicates: meta.duplicates, rejected: meta.rejected, late: meta.late },
+      };
+    },
+  });
+  const httpServer = createServer(app);
+  const push = startPushHub(httpServer, snapshots, config.push.intervalMs, log);
+  await new Promise<void>((res, rej) => {
+    httpServer.once('error', rej);
+    httpServer.listen(config.port, options.host ?? '0.0.0.0', () => res());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+
+  let stopping: Promise<void> | null = null;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    store,
+    ingest,
+    snapshots,
+    push,
+    stop() {
+      stopping ??= (async () => {
+        simulator?.stop();
+        await stopStream();
+        await push.stop();
+        await Promise.allSettled([redis.quit(), streamRedis.quit()]);
+      })();
+      return stopping;
+    },
+  };
+}

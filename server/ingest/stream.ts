@@ -1,0 +1,108 @@
+// Redis Stream input: connectors XADD events (field `event` = the JSON) to a stream; every server process reads it
+// through one consumer group, applies a batch, and only then XACKs it. On start, entries left pending by a consumer
+// that died are claimed (XAUTOCLAIM). Application is idempotent (event ids), so a crash between apply and ack
+// neither loses nor double-counts.
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Ingest } from './pipeline.js';
+
+export interface StreamOptions {
+  key: string;
+  group: string;
+  consumer: string;
+  batchSize: number;
+  claimIdleMs: number;
+  /** How long one XREADGROUP blocks waiting for entries. */
+  blockMs?: number;
+}
+
+export interface StreamStatus {
+  running: boolean;
+  entriesRead: number;
+  lastEntryAt: number | null;
+  errors: number;
+}
+
+type Entry = [id: string, fields: string[]];
+
+function decodeEntry([, fields]: Entry): unknown {
+  const i = fields.indexOf('event');
+  if (i < 0 || i % 2 !== 0) return { __invalid: 'stream entry has no "event" field' };
+  try {
+    return JSON.parse(fields[i + 1] ?? '');
+  } catch {
+    return { __invalid: 'field "event" is not JSON' };
+  }
+}
+
+/**
+ * Starts the consumer loop on its own (blocking) Redis connection. Returns a stop function that ends the loop and
+ * waits for the batch in hand to be applied and acknowledged.
+ */
+export function startStreamConsumer(redis: Redis, ingest: Ingest, options: StreamOptions, log: Logger, status: StreamStatus) {
+  const controller = new AbortController();
+  const { key, group, consumer, batchSize } = options;
+  const blockMs = options.blockMs ?? 1000;
+
+  async function ensureGroup() {
+    try {
+      await redis.xgroup('CREATE', key, group, '0', 'MKSTREAM');
+    } catch (e) {
+      if (!String((e as Error).message).includes('BUSYGROUP')) throw e;
+    }
+  }
+
+  async function applyEntries(entries: Entry[]) {
+    if (entries.length === 0) return;
+    const raw = entries.map(decodeEntry);
+    // An entry that is not even JSON becomes an invalid event: the pipeline rejects and counts it with its reason.
+    const result = await ingest.ingest(raw.map((r) => (r && typeof r === 'object' && '__invalid' in r ? null : r)));
+    for (const r of result.rejected) log.warn({ entry: entries[r.index]![0], reason: r.error }, 'stream entry rejected');
+    await redis.xack(key, group, ...entries.map((e) => e[0]));
+    status.entriesRead += entries.length;
+    status.lastEntryAt = Date.now();
+  }
+
+  async function claimAbandoned() {
+    let cursor = '0-0';
+    do {
+      const [next, entries] = (await redis.xautoclaim(key, group, consumer, options.claimIdleMs, cursor, 'COUNT', batchSize)) as [string, Entry[], ...unknown[]];
+      await applyEntries(entries.filter((e) => e[1] !== null));
+      cursor = next;
+    } while (cursor !== '0-0' && !controller.signal.aborted);
+  }
+
+  const done = (async () => {
+    status.running = true;
+    let claimedAt = 0;
+    while (!controller.signal.aborted) {
+      try {
+        await ensureGroup();
+        // Our own unacknowledged entries first (after a crash of this consumer), then others' abandoned ones.
+        const own = (await redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', key, '0')) as [string, Entry[]][] | null;
+        await applyEntries(own?.[0]?.[1] ?? []);
+        if (Date.now() - claimedAt > options.claimIdleMs) {
+          await claimAbandoned();
+          claimedAt = Date.now();
+        }
+        const reply = (await redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'STREAMS', key, '>')) as
+          | [string, Entry[]][]
+          | null;
+        await applyEntries(reply?.[0]?.[1] ?? []);
+      } catch (e) {
+        if (controller.signal.aborted) break;
+        status.errors++;
+        log.error({ err: e }, 'stream consumer error; retrying in 1 s');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    status.running = false;
+  })();
+
+  return async function stop() {
+    controller.abort();
+    // Interrupts a blocking read; entries read but not yet acknowledged stay pending and are claimed again later.
+    redis.disconnect();
+    await done;
+  };
+}

@@ -1,0 +1,34 @@
+// The one place that names Redis keys (the Lua scripts in ./lua build the same names from the prefix they are given).
+//
+//   <p>meta                     hash   maxTs, lastEventWall, accepted, duplicates, late, rejected, version
+//   <p>seen:<minute>            set    event ids seen with ts in that minute (dedupe; TTL ingest.dedupeSeconds)
+//   <p>agent:<agentId>          hash   team, name, st, r (reason), c (category), since, lq (last queue), tl (timeline JSON)
+//   <p>agents                   zset   agentId -> ts of its latest event
+//   <p>agents:on                set    agents logged in now
+//   <p>queues                   set    queue ids seen in events
+//   <p>call:<callId>            hash   q, qt (queued), o/ot (outcome, its ts), at (answered), ag (agent), end
+//   <p>waiting:<queueId>        zset   callId -> queued ts (calls in queue now)
+//   <p>m:<kind>:<id>:<minute>   hash   minute bucket counters (kind q = queue, t = team, a = agent); TTL ~2 h
+//   <p>d:<kind>:<id>:<dayStart> hash   "today" counters for the day period starting at dayStart; TTL 3 days
+//
+// Bucket fields: queue en, ans, ansK, ansT, wait, ab, abS, abT, cb, ovo, ovi, end, hand, wrap, mw;
+// agent and team li (logged-in ms), s:<state> ms, c:<category> ms, ans, end.
+export type BucketKind = 'q' | 't' | 'a';
+
+export function keyBuilder(prefix: string) {
+  const p = prefix.endsWith(':') ? prefix : `${prefix}:`;
+  return {
+    prefix: p,
+    meta: () => `${p}meta`,
+    agent: (agentId: string) => `${p}agent:${agentId}`,
+    agents: () => `${p}agents`,
+    agentsOn: () => `${p}agents:on`,
+    queues: () => `${p}queues`,
+    waiting: (queueId: string) => `${p}waiting:${queueId}`,
+    minuteBucket: (kind: BucketKind, id: string, minuteStart: number) => `${p}m:${kind}:${id}:${minuteStart}`,
+    dayBucket: (kind: BucketKind, id: string, dayStart: number) => `${p}d:${kind}:${id}:${dayStart}`,
+    /** Every key of this prefix, for tests and `npm run reset`. */
+    pattern: () => `${p}*`,
+  };
+}
+export type Keys = ReturnType<typeof keyBuilder>;

@@ -1,0 +1,307 @@
+--[[
+  Applies a batch of validated, normalised ACD events atomically.
+
+  KEYS[1]  the meta hash (<prefix>meta): maxTs, lastEventWall, accepted, duplicates, late, version
+  ARGV[1]  key prefix, e.g. "fw:" (every key below is <prefix>...; the layout is documented in server/store/keys.ts)
+  ARGV[2]  JSON options: { wallNow, replay (bool), lateMs, dedupeSec, minuteTtlSec, dayTtlSec, callTtlSec, agentRecentSec }
+  ARGV[3]  JSON array of events sorted by ts; besides the contract's fields each carries
+             days = [previousDayStart, dayStart, nextDayStart] of its ts,
+             cat  = not-ready category (agent.state), T / S = service-level and short-abandon thresholds in ms (call.*)
+
+  Returns an array with one status per event: 0 applied, 1 duplicate, 2 late.
+
+  Time in state is kept per agent as a short timeline of transitions (`tl`). A transition arriving out of order (ts
+  before the agent's current state began, but within the lateness) only changes the interval it falls into: that part
+  is taken from the old state and given to the new one, so buckets end up as if the events had come in order.
+]]
+local meta = KEYS[1]
+local P = ARGV[1]
+local opt = cjson.decode(ARGV[2])
+local events = cjson.decode(ARGV[3])
+
+local MIN = 60000
+local lateMs = opt.lateMs
+local minuteKeepMs = opt.minuteTtlSec * 1000
+
+local maxTs = tonumber(redis.call('HGET', meta, 'maxTs') or '0')
+local statuses = {}
+local applied, dups, late = 0, 0, 0
+
+-- ---------------------------------------------------------------- buckets
+local function bump(kind, id, fields, at, days, amount)
+  -- minute bucket of `at`, and the day bucket that contains it
+  local mkey = P .. 'm:' .. kind .. ':' .. id .. ':' .. (math.floor(at / MIN) * MIN)
+  local dkey = nil
+  if at >= days[3] then dkey = days[3] elseif at >= days[2] then dkey = days[2] elseif at >= days[1] then dkey = days[1] end
+  for i = 1, #fields do
+    redis.call('HINCRBY', mkey, fields[i], amount)
+    if dkey then redis.call('HINCRBY', P .. 'd:' .. kind .. ':' .. id .. ':' .. dkey, fields[i], amount) end
+  end
+  redis.call('EXPIRE', mkey, opt.minuteTtlSec)
+  if dkey then redis.call('EXPIRE', P .. 'd:' .. kind .. ':' .. id .. ':' .. dkey, opt.dayTtlSec) end
+end
+
+local function setMax(kind, id, field, at, days, value)
+  local mkey = P .. 'm:' .. kind .. ':' .. id .. ':' .. (math.floor(at / MIN) * MIN)
+  local cur = tonumber(redis.call('HGET', mkey, field) or '-1')
+  if value > cur then redis.call('HSET', mkey, field, value) end
+  redis.call('EXPIRE', mkey, opt.minuteTtlSec)
+  for d = 3, 1, -1 do
+    if at >= days[d] then
+      local dkey = P .. 'd:' .. kind .. ':' .. id .. ':' .. days[d]
+      local dcur = tonumber(redis.call('HGET', dkey, field) or '-1')
+      if value > dcur then redis.call('HSET', dkey, field, value) end
+      redis.call('EXPIRE', dkey, opt.dayTtlSec)
+      break
+    end
+  end
+end
+
+-- Spreads the interval [a, b) of an agent's state over minute and day buckets of the agent and its team.
+-- sign is +1 to add, -1 to take back. Minutes older than the minute buckets' life are skipped.
+local function spend(agentId, teamId, state, cat, lq, a, b, sign, days)
+  if state == 'out' or b <= a then return end
+  local fields = { 'li', 's:' .. state }
+  if state == 'not_ready' then fields[3] = 'c:' .. cat end
+  local from = math.max(a, b - minuteKeepMs)
+  local m = math.floor(from / MIN) * MIN
+  while m < b do
+    local lo, hi = math.max(from, m), math.min(b, m + MIN)
+    if hi > lo then
+      local mkeyA = P .. 'm:a:' .. agentId .. ':' .. m
+      local mkeyT = P .. 'm:t:' .. teamId .. ':' .. m
+      for i = 1, #fields do
+        redis.call('HINCRBY', mkeyA, fields[i], sign * (hi - lo))
+        redis.call('HINCRBY', mkeyT, fields[i], sign * (hi - lo))
+      end
+      redis.call('EXPIRE', mkeyA, opt.minuteTtlSec)
+      redis.call('EXPIRE', mkeyT, opt.minuteTtlSec)
+    end
+    m = m + MIN
+  end
+  -- day buckets: split at the day boundaries; time before the previous day is not kept
+  for d = 1, 3 do
+    local lo = math.max(a, days[d])
+    local hi = b
+    if d < 3 then hi = math.min(b, days[d + 1]) end
+    if hi > lo then
+      local dkeyA = P .. 'd:a:' .. agentId .. ':' .. days[d]
+      local dkeyT = P .. 'd:t:' .. teamId .. ':' .. days[d]
+      for i = 1, #fields do
+        redis.call('HINCRBY', dkeyA, fields[i], sign * (hi - lo))
+        redis.call('HINCRBY', dkeyT, fields[i], sign * (hi - lo))
+      end
+      redis.call('EXPIRE', dkeyA, opt.dayTtlSec)
+      redis.call('EXPIRE', dkeyT, opt.dayTtlSec)
+    end
+  end
+  -- after-call work belongs to the handle time of the queue of the agent's last call, counted when the wrap ends
+  if state == 'wrap' and lq and lq ~= '' then bump('q', lq, { 'wrap' }, b - 1, days, sign * (b - a)) end
+end
+
+-- ---------------------------------------------------------------- agents
+local function loadAgent(agentId)
+  local key = P .. 'agent:' .. agentId
+  local h = redis.call('HMGET', key, 'team', 'name', 'st', 'r', 'c', 'since', 'lq', 'tl')
+  if not h[3] then
+    return { key = key, id = agentId, team = 'unassigned', name = agentId, st = 'out', r = '', c = '', since = nil, lq = '', tl = {} }
+  end
+  return { key = key, id = agentId, team = h[1], name = h[2], st = h[3], r = h[4] or '', c = h[5] or '', since = tonumber(h[6]),
+           lq = h[7] or '', tl = cjson.decode(h[8] or '[]') }
+end
+
+local function saveAgent(ag, ts)
+  -- keep the transitions a late event may still fall between: those within the lateness, plus the one before them
+  local horizon = ts - lateMs
+  if not opt.replay then horizon = math.min(horizon, opt.wallNow - lateMs) end
+  local keepFrom = 1
+  for i = 1, #ag.tl do if ag.tl[i][1] < horizon then keepFrom = i end end
+  local kept = {}
+  for i = keepFrom, #ag.tl do kept[#kept + 1] = ag.tl[i] end
+  redis.call('HSET', ag.key, 'team', ag.team, 'name', ag.name, 'st', ag.st, 'r', ag.r, 'c', ag.c, 'since', ag.since, 'lq', ag.lq,
+    'tl', cjson.encode(kept))
+  redis.call('ZADD', P .. 'agents', ts, ag.id)
+  if ag.st == 'out' then redis.call('SREM', P .. 'agents:on', ag.id) else redis.call('SADD', P .. 'agents:on', ag.id) end
+end
+
+-- The agent's state at ts according to its timeline ('out' before anything is known).
+local function stateAt(ag, ts)
+  if ag.since == nil then return 'out' end
+  if ts >= ag.since then return ag.st end
+  local st = 'out'
+  for i = 1, #ag.tl do if ag.tl[i][1] <= ts then st = ag.tl[i][2] end end
+  return st
+end
+
+-- A state transition of an agent at ts: st in idle|ringing|talking|hold|wrap|outbound|not_ready|out.
+local function transition(ag, ts, st, r, cat, days)
+  if ag.since == nil then
+    ag.st, ag.r, ag.c, ag.since = st, r, cat, ts
+    ag.tl = { { ts, st, r, cat, ag.lq } }
+    return
+  end
+  if ts >= ag.since then
+    spend(ag.id, ag.team, ag.st, ag.c, ag.lq, ag.since, ts, 1, days)
+    ag.st, ag.r, ag.c, ag.since = st, r, cat, ts
+    ag.tl[#ag.tl + 1] = { ts, st, r, cat, ag.lq }
+    return
+  end
+  -- late: find the last transition at or before ts and the one after it
+  local j = 0
+  for i = 1, #ag.tl do if ag.tl[i][1] <= ts then j = i end end
+  local nextTs = ag.tl[j + 1][1]
+  if j > 0 then
+    local prev = ag.tl[j]
+    spend(ag.id, ag.team, prev[2], prev[4], prev[5], ts, nextTs, -1, days)
+  end
+  spend(ag.id, ag.team, st, cat, ag.lq, ts, nextTs, 1, days)
+  table.insert(ag.tl, j + 1, { ts, st, r, cat, ag.lq })
+end
+
+-- ---------------------------------------------------------------- calls
+-- Counts a call leaving the queue (answered / abandoned / callback / overflowed). wait is nil when the queue entry
+-- was never seen; sign -1 takes a count back (used when the entry arrives after the outcome).
+local function countOutcome(kind, q, at, days, wait, T, S, sign)
+  if kind == 'answered' then
+    local f = { 'ans' }
+    if wait then
+      f[#f + 1] = 'ansK'
+      if wait <= T then f[#f + 1] = 'ansT' end
+      bump('q', q, { 'wait' }, at, days, sign * wait)
+    end
+    bump('q', q, f, at, days, sign)
+  elseif kind == 'abandoned' then
+    local f = {}
+    if wait and wait < S then f[1] = 'abS' else f[1] = 'ab' end
+    if wait and wait > T then f[#f + 1] = 'abT' end
+    bump('q', q, f, at, days, sign)
+  elseif kind == 'callback_requested' then
+    bump('q', q, { 'cb' }, at, days, sign)
+  elseif kind == 'overflowed' then
+    bump('q', q, { 'ovo' }, at, days, sign)
+  end
+  if wait and sign > 0 then setMax('q', q, 'mw', at, days, wait) end
+end
+
+local function callKey(callId) return P .. 'call:' .. callId end
+
+local function onQueued(e)
+  local key = callKey(e.callId)
+  local c = redis.call('HMGET', key, 'q', 'qt', 'o', 'ot')
+  local q, qt, o, ot = c[1], tonumber(c[2]), c[3], tonumber(c[4])
+  if qt and not (o == 'overflowed' and ot <= e.ts) then return end -- the same call queued twice: keep the first
+  if o == 'overflowed' and qt then
+    -- the call re-enters (on another queue) after overflowing: a new leg
+    redis.call('DEL', key)
+    o, ot = nil, nil
+  end
+  redis.call('SADD', P .. 'queues', e.queueId)
+  bump('q', e.queueId, { 'en' }, e.ts, e.days, 1)
+  if o then
+    -- the outcome came first (out of order): recount it now that the wait is known
+    local days = cjson.decode(redis.call('HGET', key, 'od'))
+    local T, S = tonumber(redis.call('HGET', key, 'T')), tonumber(redis.call('HGET', key, 'S'))
+    countOutcome(o, q, ot, days, nil, T, S, -1)
+    countOutcome(o, q, ot, days, ot - e.ts, T, S, 1)
+    redis.call('HSET', key, 'qt', e.ts)
+  else
+    redis.call('HSET', key, 'q', e.queueId, 'qt', e.ts)
+    redis.call('ZADD', P .. 'waiting:' .. e.queueId, e.ts, e.callId)
+  end
+  redis.call('EXPIRE', key, opt.callTtlSec)
+end
+
+local function onOutcome(e, kind)
+  local key = callKey(e.callId)
+  local c = redis.call('HMGET', key, 'q', 'qt', 'o')
+  if c[3] then return end -- the call already left the queue
+  local q = c[1] or e.queueId
+  local qt = tonumber(c[2])
+  redis.call('SADD', P .. 'queues', q)
+  local wait = nil
+  if qt then
+    wait = math.max(0, e.ts - qt)
+    redis.call('ZREM', P .. 'waiting:' .. q, e.callId)
+  end
+  redis.call('HSET', key, 'q', q, 'o', kind, 'ot', e.ts, 'od', cjson.encode(e.days), 'T', e.T, 'S', e.S)
+  countOutcome(kind, q, e.ts, e.days, wait, e.T, e.S, 1)
+  if kind == 'answered' then
+    redis.call('HSET', key, 'at', e.ts, 'ag', e.agentId)
+    local ag = loadAgent(e.agentId)
+    ag.lq = q
+    if ag.since == nil then transition(ag, e.ts, 'talking', '', '', e.days) end
+    bump('a', ag.id, { 'ans' }, e.ts, e.days, 1)
+    bump('t', ag.team, { 'ans' }, e.ts, e.days, 1)
+    saveAgent(ag, e.ts)
+  elseif kind == 'overflowed' then
+    redis.call('SADD', P .. 'queues', e.toQueueId)
+    bump('q', e.toQueueId, { 'ovi' }, e.ts, e.days, 1)
+  end
+  redis.call('EXPIRE', key, opt.callTtlSec)
+end
+
+local function onEnded(e)
+  local key = callKey(e.callId)
+  local c = redis.call('HMGET', key, 'q', 'at', 'ag', 'end')
+  if c[4] or not c[1] then return end
+  redis.call('HSET', key, 'end', e.ts)
+  local at = tonumber(c[2])
+  if at then bump('q', c[1], { 'end' }, e.ts, e.days, 1); bump('q', c[1], { 'hand' }, e.ts, e.days, math.max(0, e.ts - at)) end
+  local agentId = e.agentId or c[3]
+  if agentId then
+    local ag = loadAgent(agentId)
+    bump('a', ag.id, { 'end' }, e.ts, e.days, 1)
+    bump('t', ag.team, { 'end' }, e.ts, e.days, 1)
+  end
+  redis.call('EXPIRE', key, opt.callTtlSec)
+end
+
+-- ---------------------------------------------------------------- the batch
+for i = 1, #events do
+  local e = events[i]
+  local ref = maxTs
+  if not opt.replay then ref = opt.wallNow end
+  local seenKey = P .. 'seen:' .. math.floor(e.ts / MIN)
+  if redis.call('SISMEMBER', seenKey, e.id) == 1 then
+    statuses[i] = 1; dups = dups + 1
+  elseif e.ts < ref - lateMs then
+    statuses[i] = 2; late = late + 1
+  else
+    redis.call('SADD', seenKey, e.id)
+    redis.call('EXPIRE', seenKey, opt.dedupeSec)
+    local t = e.type
+    if t == 'agent.login' then
+      local ag = loadAgent(e.agentId)
+      ag.team = e.teamId
+      if e.name then ag.name = e.name end
+      -- logging in makes an agent ready; a login while already logged in changes nothing
+      if stateAt(ag, e.ts) == 'out' then transition(ag, e.ts, 'idle', '', '', e.days) end
+      saveAgent(ag, e.ts)
+    elseif t == 'agent.logout' then
+      local ag = loadAgent(e.agentId)
+      transition(ag, e.ts, 'out', '', '', e.days)
+      saveAgent(ag, e.ts)
+    elseif t == 'agent.state' then
+      local ag = loadAgent(e.agentId)
+      transition(ag, e.ts, e.state, e.reason or '', e.cat or '', e.days)
+      saveAgent(ag, e.ts)
+    elseif t == 'call.queued' then onQueued(e)
+    elseif t == 'call.answered' then onOutcome(e, 'answered')
+    elseif t == 'call.abandoned' then onOutcome(e, 'abandoned')
+    elseif t == 'call.callback_requested' then onOutcome(e, 'callback_requested')
+    elseif t == 'call.overflowed' then onOutcome(e, 'overflowed')
+    elseif t == 'call.ended' then onEnded(e)
+    end
+    if e.ts > maxTs then maxTs = e.ts end
+    statuses[i] = 0; applied = applied + 1
+  end
+end
+
+if applied > 0 then
+  redis.call('HSET', meta, 'maxTs', maxTs, 'lastEventWall', opt.wallNow)
+  redis.call('HINCRBY', meta, 'version', 1)
+end
+if applied > 0 then redis.call('HINCRBY', meta, 'accepted', applied) end
+if dups > 0 then redis.call('HINCRBY', meta, 'duplicates', dups) end
+if late > 0 then redis.call('HINCRBY', meta, 'late', late) end
+return statuses

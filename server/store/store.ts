@@ -1,0 +1,200 @@
+// The only code that talks to Redis about floor state: applies event batches (Lua) and reads what a snapshot needs.
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { AcdEvent, AgentState } from '../../shared/events.js';
+import { MINUTE_MS, floorTo } from '../../shared/time.js';
+import { keyBuilder, type BucketKind, type Keys } from './keys.js';
+
+/** An event ready for the store: validated, with the day periods of its ts and its thresholds resolved. */
+export type StoreEvent = AcdEvent & {
+  /** [previous, current, next] start of the "today" period around ts. */
+  days: [number, number, number];
+  /** Not-ready category (agent.state). */
+  cat?: string;
+  /** Service-level threshold and short-abandon limit in ms (call events). */
+  T?: number;
+  S?: number;
+};
+
+export type ApplyStatus = 'applied' | 'duplicate' | 'late';
+const STATUS: ApplyStatus[] = ['applied', 'duplicate', 'late'];
+
+export interface StoreOptions {
+  keyPrefix: string;
+  replay: boolean;
+  latenessMs: number;
+  dedupeSeconds: number;
+}
+
+/** Counters of one bucket (fields as in keys.ts), ms for durations. */
+export type Counters = Record<string, number>;
+
+export interface AgentRecord {
+  agentId: string;
+  teamId: string;
+  name: string;
+  state: AgentState | 'out';
+  reason: string;
+  category: string;
+  since: number;
+}
+
+export interface EntityBuckets {
+  /** Minute buckets, oldest first: index i is the minute starting at currentMinute - (MINUTES_READ - 1 - i) minutes. */
+  minutes: Counters[];
+  today: Counters;
+}
+
+export interface StoreMeta {
+  maxTs: number | null;
+  lastEventWall: number | null;
+  accepted: number;
+  duplicates: number;
+  late: number;
+  rejected: number;
+  version: number;
+}
+
+export interface FloorState {
+  meta: StoreMeta;
+  agents: AgentRecord[];
+  teamIds: string[];
+  queueIds: string[];
+  waiting: Map<string, { count: number; oldestTs: number | null }>;
+  buckets: Record<BucketKind, Map<string, EntityBuckets>>;
+}
+
+/** The 60-minute window plus the current, partial minute. */
+export const MINUTES_READ = 61;
+/** Minute buckets live a little longer than the longest rolling window plus the lateness. */
+const MINUTE_TTL_SEC = 2 * 3600;
+const DAY_TTL_SEC = 3 * 86_400;
+const CALL_TTL_SEC = 86_400;
+/** Events per Lua call: keeps each call short so Redis stays responsive. */
+const CHUNK = 250;
+
+const applyScript = readFileSync(new URL('./lua/apply-batch-1.lua', import.meta.url), 'utf8');
+
+type RedisWithScripts = Redis & { fwApplyBatch(meta: string, prefix: string, options: string, events: string): Promise<number[]> };
+
+export class Store {
+  readonly keys: Keys;
+  private readonly redis: RedisWithScripts;
+
+  constructor(redis: Redis, private readonly options: StoreOptions) {
+    this.keys = keyBuilder(options.keyPrefix);
+    // defineCommand sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
+    if (!('fwApplyBatch' in redis)) redis.defineCommand('fwApplyBatch', { numberOfKeys: 1, lua: applyScript });
+    this.redis = redis as RedisWithScripts;
+  }
+
+  /** Applies events (sorted by ts) atomically per chunk; returns one status per event, in order. */
+  async apply(events: StoreEvent[], wallNow: number): Promise<ApplyStatus[]> {
+    if (events.length === 0) return [];
+    const options = JSON.stringify({
+      wallNow,
+      replay: this.options.replay,
+      lateMs: this.options.latenessMs,
+      dedupeSec: this.options.dedupeSeconds,
+      minuteTtlSec: MINUTE_TTL_SEC,
+      dayTtlSec: DAY_TTL_SEC,
+      callTtlSec: CALL_TTL_SEC,
+    });
+    const pipeline = this.redis.pipeline() as unknown as RedisWithScripts & { exec(): Promise<[Error | null, unknown][] | null> };
+    for (let i = 0; i < events.length; i += CHUNK) {
+      pipeline.fwApplyBatch(this.keys.meta(), this.keys.prefix, options, JSON.stringify(events.slice(i, i + CHUNK)));
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const statuses: ApplyStatus[] = [];
+    for (const [err, codes] of results) {
+      if (err) throw err;
+      for (const code of codes as number[]) statuses.push(STATUS[code] ?? 'applied');
+    }
+    return statuses;
+  }
+
+  async countRejected(n: number): Promise<void> {
+    if (n > 0) await this.redis.hincrby(this.keys.meta(), 'rejected', n);
+  }
+
+  async readMeta(): Promise<StoreMeta> {
+    return parseMeta(await this.redis.hgetall(this.keys.meta()));
+  }
+
+  /** Everything a snapshot at `now` needs: agents, waiting calls, and minute and "today" buckets per entity. */
+  async readFloor(now: number, dayStart: number, extraQueueIds: readonly string[], extraTeamIds: readonly string[]): Promise<FloorState> {
+    const k = this.keys;
+    const first = await this.redis
+      .multi()
+      .hgetall(k.meta())
+      .smembers(k.agentsOn())
+      .zrangebyscore(k.agents(), now - 65 * MINUTE_MS, '+inf')
+      .smembers(k.queues())
+      .exec();
+    const [metaRaw, onIds, recentIds, queueSet] = (first ?? []).map(([err, v]) => {
+      if (err) throw err;
+      return v;
+    }) as [Record<string, string>, string[], string[], string[]];
+
+    const agentIds = [...new Set([...onIds, ...recentIds])].sort();
+    const queueIds = [...new Set([...extraQueueIds, ...queueSet])].sort();
+    const agentPipe = this.redis.pipeline();
+    for (const id of agentIds) agentPipe.hmget(k.agent(id), 'team', 'name', 'st', 'r', 'c', 'since');
+    for (const q of queueIds) agentPipe.zcard(k.waiting(q)).zrange(k.waiting(q), 0, 0, 'WITHSCORES');
+    const second = (await agentPipe.exec()) ?? [];
+    const agents: AgentRecord[] = [];
+    agentIds.forEach((agentId, i) => {
+      const [team, name, st, r, c, since] = second[i]![1] as (string | null)[];
+      if (!st) return;
+      agents.push({ agentId, teamId: team ?? 'unassigned', name: name ?? agentId, state: st as AgentRecord['state'], reason: r ?? '', category: c ?? '', since: Number(since) });
+    });
+    const waiting = new Map<string, { count: number; oldestTs: number | null }>();
+    queueIds.forEach((q, i) => {
+      const count = Number(second[agentIds.length + 2 * i]![1]);
+      const oldest = second[agentIds.length + 2 * i + 1]![1] as string[];
+      waiting.set(q, { count, oldestTs: oldest.length === 2 ? Number(oldest[1]) : null });
+    });
+
+    // Teams: the configured ones and any with an agent logged in or active within the hour.
+    const teamIds = [...new Set([...extraTeamIds, ...agents.map((a) => a.teamId)])].sort();
+    const entities: [BucketKind, string][] = [
+      ...queueIds.map((id) => ['q', id] as [BucketKind, string]),
+      ...teamIds.map((id) => ['t', id] as [BucketKind, string]),
+      ...agents.map((a) => ['a', a.agentId] as [BucketKind, string]),
+    ];
+    const currentMinute = floorTo(now, MINUTE_MS);
+    const bucketPipe = this.redis.pipeline();
+    for (const [kind, id] of entities) {
+      for (let i = 0; i < MINUTES_READ; i++) bucketPipe.hgetall(k.minuteBucket(kind, id, currentMinute - (MINUTES_READ - 1 - i) * MINUTE_MS));
+      bucketPipe.hgetall(k.dayBucket(kind, id, dayStart));
+    }
+    const third = (await bucketPipe.exec()) ?? [];
+    const buckets: FloorState['buckets'] = { q: new Map(), t: new Map(), a: new Map() };
+    entities.forEach(([kind, id], e) => {
+      const base = e * (MINUTES_READ + 1);
+      const minutes: Counters[] = [];
+      for (let i = 0; i < MINUTES_READ; i++) minutes.push(toCounters(third[base + i]![1] as Record<string, string>));
+      buckets[kind].set(id, { minutes, today: toCounters(third[base + MINUTES_READ]![1] as Record<string, string>) });
+    });
+    return { meta: parseMeta(metaRaw), agents, teamIds, queueIds, waiting, buckets };
+  }
+}
+
+function toCounters(raw: Record<string, string>): Counters {
+  const out: Counters = {};
+  for (const [f, v] of Object.entries(raw)) out[f] = Number(v);
+  return out;
+}
+
+function parseMeta(raw: Record<string, string>): StoreMeta {
+  const n = (f: string) => (raw[f] === undefined ? 0 : Number(raw[f]));
+  return {
+    maxTs: raw.maxTs === undefined ? null : Number(raw.maxTs),
+    lastEventWall: raw.lastEventWall === undefined ? null : Number(raw.lastEventWall),
+    accepted: n('accepted'),
+    duplicates: n('duplicates'),
+    late: n('late'),
+    rejected: n('rejected'),
+    version: n('version'),
+  };
+}

@@ -1,0 +1,153 @@
+// The live pipeline against a real redis-server: HTTP ingest -> Lua -> snapshot, checked against hand-worked figures.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../shared/snapshot.js';
+import { expected, scenarioConfig, scenarioEvents } from '../support/scenario.js';
+import { startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
+
+let fw: TestFloorwatch | null = null;
+afterEach(async () => {
+  await fw?.close();
+  fw = null;
+});
+
+async function post(body: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${fw!.url}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  return { status: res.status, body: (await res.json()) as { accepted: number; duplicates: number; late: number; rejected: { index: number; error: string }[] } };
+}
+async function snapshot(): Promise<Snapshot> {
+  return (await (await fetch(`${fw!.url}/api/snapshot`)).json()) as Snapshot;
+}
+
+function checkScenario(snap: Snapshot) {
+  expect(snap.generatedAt).toBe('2026-05-04T08:20:00.000Z');
+  const q = snap.queues.find((x) => x.queueId === 'q1')!;
+  expect(q.name).toBe('Support');
+  expect(q.waiting).toBe(expected.q1.waiting);
+  expect(q.oldestQueuedAt).toBe(expected.q1.oldestQueuedAt);
+  expect(q.longestWaitSeconds).toBe(expected.q1.longestWaitSeconds);
+  for (const w of ['30m', '60m', 'today'] as const) {
+    const got = q.windows[w];
+    for (const [k, v] of Object.entries(expected.q1.all)) expect(got[k as keyof typeof got], `${w} ${k}`).toBeCloseTo(v, 9);
+  }
+  expect(q.windows['15m']).toMatchObject(expected.q1.last15);
+
+  const north = snap.teams.find((t) => t.teamId === 'north')!;
+  expect(north.name).toBe('North');
+  expect(north.loggedIn).toBe(expected.north.loggedIn);
+  expect(north.onBreak).toBe(expected.north.onBreak);
+  expect(north.onBreakAgents.map((a) => a.agentId)).toEqual(['N3']);
+  expect(north.byCategory.break).toBe(1);
+  for (const w of ['30m', '60m', 'today'] as const) {
+    const got = north.windows[w];
+    expect(got.loggedInSeconds, w).toBeCloseTo(expected.north.all.loggedInSeconds, 9);
+    expect(got.breakSeconds, w).toBeCloseTo(expected.north.all.breakSeconds, 9);
+    expect(got.talkSeconds, w).toBeCloseTo(expected.north.all.talkSeconds, 9);
+    expect(got.breakRate!, w).toBeCloseTo(expected.north.all.breakRate, 9);
+    expect(got.breakRateCv!, w).toBeCloseTo(expected.north.all.cv, 4);
+    expect(got.agentsExcluded, w).toBe(1);
+    expect(got.inControl, w).toBe(false);
+  }
+  const n15 = north.windows['15m'];
+  expect(n15.loggedInSeconds).toBeCloseTo(expected.north.last15.loggedInSeconds, 9);
+  expect(n15.breakRate!).toBeCloseTo(expected.north.last15.breakRate, 9);
+  expect(n15.breakRateCv!).toBeCloseTo(expected.north.last15.cv, 4);
+
+  const south = snap.teams.find((t) => t.teamId === 'south')!;
+  expect(south.loggedIn).toBe(1);
+  expect(south.windows['30m'].breakRate).toBe(0);
+  expect(south.windows['30m'].breakRateCv).toBeNull();
+  expect(south.windows['30m'].inControl).toBeNull();
+
+  const n2 = snap.agents.find((a) => a.agentId === 'N2')!;
+  expect(n2.state).toBe('idle');
+  const n3 = snap.agents.find((a) => a.agentId === 'N3')!;
+  expect(n3).toMatchObject({ state: 'not_ready', reason: 'break', reasonCategory: 'break', since: '2026-05-04T08:15:00.000Z' });
+  expect(snap.floor.waiting).toBe(1);
+  expect(snap.floor.loggedIn).toBe(5);
+  expect(snap.floor.byState.idle).toBe(4);
+}
+
+describe('HTTP ingest into Redis, snapshot out', () => {
+  it('computes the hand-worked scenario figures', async () => {
+    fw = await startTestFloorwatch(scenarioConfig, { FLOORWATCH_CLOCK: 'replay' });
+    const events = scenarioEvents();
+    const res = await post(JSON.stringify(events));
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ accepted: events.length, duplicates: 0, rejected: [] });
+    checkScenario(await snapshot());
+  });
+
+  it('gives the same figures when events arrive out of order (within the lateness) and twice', async () => {
+    fw = await startTestFloorwatch(scenarioConfig, { FLOORWATCH_CLOCK: 'replay' });
+    const events = scenarioEvents();
+    // Deterministic shuffle: each event is delivered as if delayed by 0-50 s (lateness is 60 s), one per request,
+    // so the store sees them out of order; then every event is sent again.
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const delivered = events.map((e) => ({ e, arrival: Number(e.ts) + rand() * 50_000 })).sort((a, b) => a.arrival - b.arrival);
+    expect(delivered.map((d) => d.e.id)).not.toEqual(events.map((e) => e.id));
+    let accepted = 0;
+    for (const { e } of delivered) accepted += (await post(JSON.stringify([e]))).body.accepted;
+    expect(accepted).toBe(events.length);
+    const again = await post(events.map((e) => JSON.stringify(e)).join('\n'));
+    expect(again.body.duplicates).toBe(events.length);
+    expect(again.body.accepted).toBe(0);
+    checkScenario(await snapshot());
+  });
+
+  it('rejects bad events with their reason, applies the good ones beside them, and counts both', async () => {
+    fw = await startTestFloorwatch({}, { FLOORWATCH_CLOCK: 'replay' });
+    const ts = '2026-05-04T08:00:00Z';
+    const batch = [
+      { id: 'g1', ts, type: 'call.queued', callId: 'x1', queueId: 'qa' },
+      { id: 'b1', ts, type: 'agent.state', agentId: 'A', state: 'dancing' },
+      { id: 'b2', ts, type: 'call.teleported', callId: 'x2' },
+      { id: 'b3', type: 'call.queued', callId: 'x3', queueId: 'qa' },
+      'not an object',
+      { id: 'g2', ts, type: 'call.queued', callId: 'x4', queueId: 'qa', unknownField: 'dropped' },
+    ];
+    const res = await post(JSON.stringify(batch));
+    expect(res.status).toBe(200);
+    expect(res.body.accepted).toBe(2);
+    expect(res.body.rejected.map((r) => r.index)).toEqual([1, 2, 3, 4]);
+    expect(res.body.rejected[0]!.error).toMatch(/^state: /);
+    expect(res.body.rejected[1]!.error).toMatch(/unknown event type "call.teleported"/);
+    expect(res.body.rejected[2]!.error).toMatch(/^ts: /);
+    expect(res.body.rejected[3]!.error).toMatch(/JSON object/);
+    const snap = await snapshot();
+    expect(snap.queues.find((q) => q.queueId === 'qa')!.waiting).toBe(2);
+    expect(snap.ingest).toMatchObject({ accepted: 2, rejected: 4 });
+  });
+
+  it('rejects events later than the allowed lateness and counts them', async () => {
+    fw = await startTestFloorwatch({ ingest: { latenessSeconds: 60 } }, { FLOORWATCH_CLOCK: 'replay' });
+    const base = Date.UTC(2026, 4, 4, 8, 0, 0);
+    await post(JSON.stringify([{ id: 'a', ts: base + 120_000, type: 'call.queued', callId: 'k1', queueId: 'q' }]));
+    const res = await post(
+      JSON.stringify([
+        { id: 'b', ts: base + 59_000, type: 'call.queued', callId: 'k2', queueId: 'q' }, // 61 s behind: late
+        { id: 'c', ts: base + 61_000, type: 'call.queued', callId: 'k3', queueId: 'q' }, // 59 s behind: fine
+      ]),
+    );
+    expect(res.body).toMatchObject({ accepted: 1, late: 1 });
+    expect(res.body.rejected).toEqual([{ index: 0, error: expect.stringMatching(/lateness of 60 s/) }]);
+    expect((await snapshot()).ingest.late).toBe(1);
+  });
+
+  it('answers 400 to a body that is not JSON, 413 to one over the limit, and keeps running', async () => {
+    fw = await startTestFloorwatch({ ingest: { maxBodyBytes: 1000 } });
+    expect((await post('[{"id": ')).status).toBe(400);
+    const big = JSON.stringify([{ id: 'x'.repeat(2000), ts: 0, type: 'call.queued', callId: 'c', queueId: 'q' }]);
+    expect((await post(big)).status).toBe(413);
+    expect((await fetch(`${fw.url}/api/health`)).status).toBe(200);
+  });
+
+  it('requires the ingest token when one is configured', async () => {
+    fw = await startTestFloorwatch({}, {}, { ingestToken: 'secret-token' });
+    const event = JSON.stringify([{ id: 'e1', ts: Date.now(), type: 'call.queued', callId: 'c1', queueId: 'q' }]);
+    expect((await post(event)).status).toBe(401);
+    expect((await post(event, { authorization: 'Bearer wrong' })).status).toBe(401);
+    const ok = await post(event, { authorization: 'Bearer secret-token' });
+    expect(ok.body.accepted).toBe(1);
+  });
+});

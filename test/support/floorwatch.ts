@@ -27,9 +27,9 @@ export class ManualClock implements Clock {
 export async function startTestFloorwatch(
   file: ConfigFile = {},
   env: Record<string, string> = {},
-  options: { clock?: Clock; ingestToken?: string; consumerName?: string } = {},
+  options: { clock?: Clock; ingestToken?: string; consumerName?: string; /** reuse another instance's keys */ prefix?: string } = {},
 ): Promise<TestFloorwatch> {
-  const prefix = randomPrefix();
+  const prefix = options.prefix ?? randomPrefix();
   const config = buildConfig(
     { ...file, site: { timeZone: 'UTC', ...file.site }, redis: { keyPrefix: prefix }, ingest: { ...file.ingest, stream: { key: `${prefix}:events`, ...file.ingest?.stream } } },
     { PORT: '0', FLOORWATCH_SIMULATOR: 'off', ...env },

@@ -1,0 +1,78 @@
+// socket.io push with real clients: a snapshot on connect, an update after events, and a resync after the server
+// restarts on the same port.
+import { afterEach, describe, expect, it } from 'vitest';
+import { io, type Socket } from 'socket.io-client';
+import type { Snapshot } from '../../shared/snapshot.js';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/socket.js';
+import { startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** Resolves with the first snapshot pushed to `client` that satisfies `test`. */
+function nextSnapshot(client: Client, test: (s: Snapshot) => boolean, timeoutMs = 10_000): Promise<Snapshot> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no matching snapshot pushed')), timeoutMs);
+    const on = (s: Snapshot) => {
+      if (!test(s)) return;
+      clearTimeout(timer);
+      client.off('snapshot', on);
+      resolve(s);
+    };
+    client.on('snapshot', on);
+  });
+}
+
+const waitingIn = (s: Snapshot, queueId: string) => s.queues.find((q) => q.queueId === queueId)?.waiting ?? 0;
+
+describe('socket.io push', () => {
+  it('sends a snapshot on connect and pushes changes to every client', async () => {
+    const fw: TestFloorwatch = await startTestFloorwatch({ queues: [{ id: 'pq' }] });
+    cleanups.push(() => fw.close());
+    const clients = [0, 1, 2].map(() => io(fw.url, { transports: ['websocket'] }) as Client);
+    cleanups.push(() => clients.forEach((c) => c.close()));
+    const first = await Promise.all(clients.map((c) => nextSnapshot(c, () => true)));
+    for (const s of first) expect(waitingIn(s, 'pq')).toBe(0);
+
+    const updated = clients.map((c) => nextSnapshot(c, (s) => waitingIn(s, 'pq') === 2));
+    const sentAt = Date.now();
+    await fetch(`${fw.url}/api/events`, {
+      method: 'POST',
+      body: JSON.stringify([
+        { id: 'p1', ts: sentAt, type: 'call.queued', callId: 'c1', queueId: 'pq' },
+        { id: 'p2', ts: sentAt, type: 'call.queued', callId: 'c2', queueId: 'pq' },
+      ]),
+    });
+    const snaps = await Promise.all(updated);
+    for (const s of snaps) expect(s.queues.find((q) => q.queueId === 'pq')!.oldestQueuedAt).toBe(new Date(sentAt).toISOString());
+  });
+
+  it('answers snapshot:get with the current snapshot', async () => {
+    const fw = await startTestFloorwatch({ site: { name: 'Ack Site' } });
+    cleanups.push(() => fw.close());
+    const client = io(fw.url, { transports: ['websocket'] }) as Client;
+    cleanups.push(() => client.close());
+    const snap = await new Promise<Snapshot>((resolve) => client.emit('snapshot:get', resolve));
+    expect(snap.site.name).toBe('Ack Site');
+  });
+
+  it('reconnects by itself after a server restart and gets the state, kept in Redis, again', async () => {
+    const fw = await startTestFloorwatch({ queues: [{ id: 'rq' }] });
+    const client = io(fw.url, { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 200 }) as Client;
+    cleanups.push(() => client.close());
+    await nextSnapshot(client, () => true);
+    await fetch(`${fw.url}/api/events`, { method: 'POST', body: JSON.stringify([{ id: 'r1', ts: Date.now(), type: 'call.queued', callId: 'x', queueId: 'rq' }]) });
+    await nextSnapshot(client, (s) => waitingIn(s, 'rq') === 1);
+
+    const disconnected = new Promise((r) => client.once('disconnect', r));
+    await fw.stop(); // the process's memory is gone; Redis keeps the state
+    await disconnected;
+    const restarted = await startTestFloorwatch({ queues: [{ id: 'rq' }] }, { PORT: String(fw.port) }, { prefix: fw.prefix });
+    cleanups.push(() => restarted.close());
+    const after = await nextSnapshot(client, (s) => waitingIn(s, 'rq') === 1);
+    expect(after.queues.find((q) => q.queueId === 'rq')!.waiting).toBe(1);
+  });
+});

@@ -1,0 +1,105 @@
+// Redis Stream input with a consumer group: batches applied then acknowledged; a process killed mid-stream is
+// replaced and the totals come out exact (nothing lost, nothing counted twice).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../shared/snapshot.js';
+import { startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
+import { deletePrefix, newRedis, randomPrefix, redisUrl } from '../support/redis.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function xaddAll(key: string, events: unknown[]) {
+  const r = newRedis();
+  for (let i = 0; i < events.length; i += 1000) {
+    const p = r.pipeline();
+    for (const e of events.slice(i, i + 1000)) p.xadd(key, '*', 'event', JSON.stringify(e));
+    await p.exec();
+  }
+  await r.quit();
+}
+
+describe('Redis Stream ingest', () => {
+  it('applies entries from the stream, rejects bad ones with a reason, and acknowledges all', async () => {
+    const fw: TestFloorwatch = await startTestFloorwatch();
+    cleanups.push(() => fw.close());
+    const key = `${fw.prefix}:events`;
+    const now = Date.now();
+    const r = newRedis();
+    cleanups.push(() => r.quit());
+    await r.xadd(key, '*', 'event', JSON.stringify({ id: 's1', ts: now, type: 'call.queued', callId: 'a', queueId: 'sq' }));
+    await r.xadd(key, '*', 'event', '{not json');
+    await r.xadd(key, '*', 'other', 'field');
+    await r.xadd(key, '*', 'event', JSON.stringify({ id: 's2', ts: now, type: 'call.queued', callId: 'b', queueId: 'sq' }));
+    await r.xadd(key, '*', 'event', JSON.stringify({ id: 's1', ts: now, type: 'call.queued', callId: 'a', queueId: 'sq' }));
+    const snap = await waitFor('two calls waiting', async () => {
+      const s = await fw.snapshots.compute();
+      return s.ingest.accepted + s.ingest.duplicates + s.ingest.rejected >= 5 ? s : undefined;
+    });
+    expect(snap.queues.find((q) => q.queueId === 'sq')!.waiting).toBe(2);
+    expect(snap.ingest).toMatchObject({ accepted: 2, duplicates: 1, rejected: 2 });
+    const pending = (await r.xpending(key, 'floorwatch')) as [number, ...unknown[]];
+    expect(pending[0]).toBe(0);
+  });
+
+  it('loses and double-counts nothing when the consuming process is killed mid-stream', async () => {
+    const prefix = randomPrefix();
+    const key = `${prefix}:events`;
+    const r = newRedis();
+    cleanups.push(async () => {
+      await deletePrefix(r, prefix);
+      await r.quit();
+    });
+    const N = 40_000, QUEUES = 8;
+    const now = Date.now();
+    const events = Array.from({ length: N }, (_, i) => ({ id: `k${i}`, ts: now + (i % 1000), type: 'call.queued', callId: `call-${i}`, queueId: `q${i % QUEUES}` }));
+    await xaddAll(key, events);
+
+    const config = JSON.stringify({ site: { timeZone: 'UTC' }, redis: { keyPrefix: prefix }, ingest: { stream: { key, batchSize: 100, claimIdleMs: 300 } } });
+    const children: ChildProcess[] = [];
+    cleanups.push(async () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+    async function startChild(name: string) {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/child-server.ts'], {
+        env: { ...process.env, REDIS_URL: redisUrl(), FW_TEST_CONFIG: config, FW_CONSUMER: name },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      children.push(child);
+      const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+      return { child, port: Number(/listening (\d+)/.exec(String(line))![1]) };
+    }
+    const accepted = async () => Number((await r.hget(`${prefix}:meta`, 'accepted')) ?? 0);
+
+    const first = await startChild('first');
+    await waitFor('some events applied', async () => ((await accepted()) > N / 10 ? true : undefined));
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+    const partial = await accepted();
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(N); // killed mid-stream, not after the end
+
+    const second = await startChild('second');
+    const snap = await waitFor('every event applied', async () => {
+      const s = (await (await fetch(`http://127.0.0.1:${second.port}/api/snapshot`)).json()) as Snapshot;
+      return s.ingest.accepted >= N && (await r.xpending(key, 'floorwatch') as [number])[0] === 0 ? s : undefined;
+    }, 60_000);
+    expect(snap.ingest.accepted).toBe(N);
+    for (let q = 0; q < QUEUES; q++) {
+      const queue = snap.queues.find((x) => x.queueId === `q${q}`)!;
+      expect(queue.waiting).toBe(N / QUEUES);
+      expect(queue.windows.today.entered).toBe(N / QUEUES);
+    }
+  }, 90_000);
+});

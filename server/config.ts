@@ -76,7 +76,14 @@ const fileSchema = z
       .prefault({}),
     push: z.object({ intervalMs: z.number().int().min(50).default(250) }).prefault({}),
     redis: z.object({ keyPrefix: z.string().default('fw') }).prefault({}),
-    simulator: z.object({ seed: z.number().int().default(1), tickMs: z.number().int().positive().default(500) }).prefault({}),
+    simulator: z
+      .object({
+        seed: z.number().int().default(1),
+        tickMs: z.number().int().positive().default(500),
+        /** Minutes of simulated history fed in at start, so the demo board has windows to show at once. */
+        historyMinutes: z.number().int().min(0).max(180).default(60),
+      })
+      .prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -46,8 +46,10 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
   // Blocking stream reads get a connection of their own so they never delay other commands.
   const streamRedis = redis.duplicate();
 
+  // The demo keeps its numbers apart from real ones and starts from a clean floor each time.
+  const keyPrefix = config.simulatorOn ? `${config.redis.keyPrefix}-demo` : config.redis.keyPrefix;
   const store = new Store(redis, {
-    keyPrefix: config.redis.keyPrefix,
+    keyPrefix,
     replay: config.clock === 'replay',
     latenessMs: config.ingest.latenessSeconds * 1000,
     dedupeSeconds: config.ingest.dedupeSeconds,
@@ -72,11 +74,13 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
       )
     : async () => {};
 
+  if (config.simulatorOn) await store.clear();
   const simulator = config.simulatorOn
     ? startSimulator({
-        simulator: new AcdSimulator({ seed: config.simulator.seed, startMs: wall.now() }),
+        // Starts in the past: the first batch is the last hour of history, so the board has windows to show at once.
+        simulator: new AcdSimulator({ seed: config.simulator.seed, startMs: wall.now() - config.simulator.historyMinutes * 60_000 }),
         now: () => wall.now(),
-        sink: (events) => ingest.ingest(events),
+        sink: (events) => ingest.ingest(events, { backfill: true }),
         tickMs: config.simulator.tickMs,
         onError: (err) => log.error({ err }, 'simulator batch failed'),
       })

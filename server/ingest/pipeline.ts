@@ -30,8 +30,11 @@ export class Ingest {
     private readonly wall: Clock,
   ) {}
 
-  /** Applies a batch of raw events (already JSON-decoded). Never throws on bad input; throws only if Redis fails. */
-  async ingest(raw: readonly unknown[]): Promise<IngestResult> {
+  /**
+   * Applies a batch of raw events (already JSON-decoded). Never throws on bad input; throws only if Redis fails.
+   * `backfill` waives the lateness limit, for sources that replay history in time order (the simulator's pre-roll).
+   */
+  async ingest(raw: readonly unknown[], options: { backfill?: boolean } = {}): Promise<IngestResult> {
     const wallNow = this.wall.now();
     const rejected: Rejection[] = [];
     const good: { index: number; event: StoreEvent }[] = [];
@@ -47,6 +50,7 @@ export class Ingest {
     const statuses = await this.store.apply(
       good.map((g) => g.event),
       wallNow,
+      options.backfill ?? false,
     );
     let accepted = 0, duplicates = 0, late = 0;
     statuses.forEach((status, i) => {

@@ -89,12 +89,13 @@ export class Store {
   }
 
   /** Applies events (sorted by ts) atomically per chunk; returns one status per event, in order. */
-  async apply(events: StoreEvent[], wallNow: number): Promise<ApplyStatus[]> {
+  async apply(events: StoreEvent[], wallNow: number, waiveLateness = false): Promise<ApplyStatus[]> {
     if (events.length === 0) return [];
     const options = JSON.stringify({
       wallNow,
       replay: this.options.replay,
       lateMs: this.options.latenessMs,
+      acceptLate: waiveLateness,
       dedupeSec: this.options.dedupeSeconds,
       minuteTtlSec: MINUTE_TTL_SEC,
       dayTtlSec: DAY_TTL_SEC,
@@ -111,6 +112,16 @@ export class Store {
       for (const code of codes as number[]) statuses.push(STATUS[code] ?? 'applied');
     }
     return statuses;
+  }
+
+  /** Deletes every key of this store's prefix (the demo starts from a clean floor). */
+  async clear(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', this.keys.pattern(), 'COUNT', 1000);
+      if (keys.length) await this.redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
   }
 
   async countRejected(n: number): Promise<void> {

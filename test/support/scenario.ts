@@ -1,14 +1,15 @@
 // A scripted 20-minute scenario with every expected figure worked out by hand below (not taken from the code).
+import type { ConfigFile } from '../../server/config.js';
 import type { AcdEventInput } from '../../shared/events.js';
 
 export const T0 = Date.UTC(2026, 4, 4, 8, 0, 0); // 2026-05-04 08:00:00Z; the site is in UTC
 export const at = (seconds: number) => T0 + seconds * 1000;
 
-export const scenarioConfig = {
+export const scenarioConfig: ConfigFile = {
   reasonCategories: { break: 'break', lunch: 'meal' },
   teams: [{ id: 'north', name: 'North' }, { id: 'south', name: 'South' }],
   queues: [{ id: 'q1', name: 'Support' }],
-} as const;
+};
 
 export function scenarioEvents(): AcdEventInput[] {
   let n = 0;

@@ -3,7 +3,8 @@
 
   KEYS[1]  the meta hash (<prefix>meta): maxTs, lastEventWall, accepted, duplicates, late, version
   ARGV[1]  key prefix, e.g. "fw:" (every key below is <prefix>...; the layout is documented in server/store/keys.ts)
-  ARGV[2]  JSON options: { wallNow, replay (bool), lateMs, dedupeSec, minuteTtlSec, dayTtlSec, callTtlSec, agentRecentSec }
+  ARGV[2]  JSON options: { wallNow, replay (bool), lateMs, acceptLate (bool: backfill in time order), dedupeSec,
+                          minuteTtlSec, dayTtlSec, callTtlSec }
   ARGV[3]  JSON array of events sorted by ts; besides the contract's fields each carries
              days = [previousDayStart, dayStart, nextDayStart] of its ts,
              cat  = not-ready category (agent.state), T / S = service-level and short-abandon thresholds in ms (call.*)
@@ -264,7 +265,7 @@ for i = 1, #events do
   local seenKey = P .. 'seen:' .. math.floor(e.ts / MIN)
   if redis.call('SISMEMBER', seenKey, e.id) == 1 then
     statuses[i] = 1; dups = dups + 1
-  elseif e.ts < ref - lateMs then
+  elseif e.ts < ref - lateMs and not opt.acceptLate then
     statuses[i] = 2; late = late + 1
   else
     redis.call('SADD', seenKey, e.id)

@@ -45,3 +45,13 @@ describe('config', () => {
     expect(c.categoryOf('trn')).toBe('training');
   });
 });
+
+describe('config.example.json', () => {
+  it('is a valid configuration', async () => {
+    const { loadConfig } = await import('../../server/config.js');
+    const c = loadConfig({ FLOORWATCH_CONFIG: 'config.example.json' });
+    expect(c.site.timeZone).toBe('Asia/Shanghai');
+    expect(c.queue('vip')).toMatchObject({ serviceLevelSeconds: 10, shortAbandonSeconds: 3, name: 'VIP' });
+    expect(c.categoryOf('rest')).toBe('break');
+  });
+});

@@ -9,6 +9,7 @@ import { wallClock, type Clock } from '../shared/time.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { Ingest } from './ingest/pipeline.js';
+import { demoSite } from './demo.js';
 import { AcdSimulator, startSimulator } from './ingest/simulator/index.js';
 import { startStreamConsumer, type StreamStatus } from './ingest/stream.js';
 import { startPushHub, type PushHub } from './push/hub.js';
@@ -75,10 +76,11 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     : async () => {};
 
   if (config.simulatorOn) await store.clear();
+  // Starts in the past: the first batch is the last hour of history, so the board has windows to show at once.
+  const simStart = wall.now() - config.simulator.historyMinutes * 60_000;
   const simulator = config.simulatorOn
     ? startSimulator({
-        // Starts in the past: the first batch is the last hour of history, so the board has windows to show at once.
-        simulator: new AcdSimulator({ seed: config.simulator.seed, startMs: wall.now() - config.simulator.historyMinutes * 60_000 }),
+        simulator: new AcdSimulator({ seed: config.simulator.seed, startMs: simStart, site: demoSite(wall.now()) }),
         now: () => wall.now(),
         sink: (events) => ingest.ingest(events, { backfill: true }),
         tickMs: config.simulator.tickMs,

@@ -1,6 +1,7 @@
 // The process: read config, find or start Redis, start Floorwatch, stop cleanly on SIGINT/SIGTERM.
 import pino from 'pino';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, buildConfig, loadConfig } from './config.js';
+import { demoConfigFile, demoSite } from './demo.js';
 import { startFloorwatch } from './floorwatch.js';
 import { startPrivateRedis, type PrivateRedis } from './redis-server.js';
 
@@ -10,6 +11,8 @@ async function main() {
   let config;
   try {
     config = loadConfig(process.env);
+    // The demo without a config file: name the simulated site's queues and teams.
+    if (config.simulatorOn && !config.configPath) config = buildConfig(demoConfigFile(demoSite(Date.now())), process.env);
   } catch (e) {
     if (e instanceof ConfigError) {
       console.error(e.message);

@@ -95,6 +95,17 @@ describe('HTTP ingest into Redis, snapshot out', () => {
     checkScenario(await snapshot());
   });
 
+  it('counts talk time when call.ended arrives before call.answered', async () => {
+    fw = await startTestFloorwatch({}, { FLOORWATCH_CLOCK: 'replay' });
+    const t = Date.UTC(2026, 4, 4, 9, 0, 0);
+    // Queued at 0, answered at 10 s, ended at 40 s: talk 30 s; the end and then the answer arrive last.
+    await post(JSON.stringify([{ id: 'q', ts: t, type: 'call.queued', callId: 'c', queueId: 'oq' }]));
+    await post(JSON.stringify([{ id: 'e', ts: t + 40_000, type: 'call.ended', callId: 'c', agentId: 'A1' }]));
+    await post(JSON.stringify([{ id: 'a', ts: t + 10_000, type: 'call.answered', callId: 'c', queueId: 'oq', agentId: 'A1' }]));
+    const w = (await snapshot()).queues.find((q) => q.queueId === 'oq')!.windows['15m'];
+    expect(w).toMatchObject({ answered: 1, asaSeconds: 10, ahtSeconds: 30 });
+  });
+
   it('rejects bad events with their reason, applies the good ones beside them, and counts both', async () => {
     fw = await startTestFloorwatch({}, { FLOORWATCH_CLOCK: 'replay' });
     const ts = '2026-05-04T08:00:00Z';

@@ -212,6 +212,17 @@ local function onQueued(e)
   redis.call('EXPIRE', key, opt.callTtlSec)
 end
 
+-- Counts a call's end: talk + hold from the answer to the end, and a call ended for the agent and their team.
+local function countEnded(q, agentId, answeredAt, endedAt, days)
+  bump('q', q, { 'end' }, endedAt, days, 1)
+  bump('q', q, { 'hand' }, endedAt, days, math.max(0, endedAt - answeredAt))
+  if agentId and agentId ~= '' then
+    local ag = loadAgent(agentId)
+    bump('a', ag.id, { 'end' }, endedAt, days, 1)
+    bump('t', ag.team, { 'end' }, endedAt, days, 1)
+  end
+end
+
 local function onOutcome(e, kind)
   local key = callKey(e.callId)
   local c = redis.call('HMGET', key, 'q', 'qt', 'o')
@@ -234,6 +245,13 @@ local function onOutcome(e, kind)
     bump('a', ag.id, { 'ans' }, e.ts, e.days, 1)
     bump('t', ag.team, { 'ans' }, e.ts, e.days, 1)
     saveAgent(ag, e.ts)
+    -- the end came first (out of order): count it now that the answer time is known
+    local ended = redis.call('HMGET', key, 'end', 'ed', 'eag')
+    if ended[1] then
+      local eag = ended[3]
+      if not eag or eag == '' then eag = e.agentId end
+      countEnded(q, eag, e.ts, tonumber(ended[1]), cjson.decode(ended[2]))
+    end
   elseif kind == 'overflowed' then
     redis.call('SADD', P .. 'queues', e.toQueueId)
     bump('q', e.toQueueId, { 'ovi' }, e.ts, e.days, 1)
@@ -244,17 +262,11 @@ end
 local function onEnded(e)
   local key = callKey(e.callId)
   local c = redis.call('HMGET', key, 'q', 'at', 'ag', 'end')
-  if c[4] or not c[1] then return end
-  redis.call('HSET', key, 'end', e.ts)
-  local at = tonumber(c[2])
-  if at then bump('q', c[1], { 'end' }, e.ts, e.days, 1); bump('q', c[1], { 'hand' }, e.ts, e.days, math.max(0, e.ts - at)) end
-  local agentId = e.agentId or c[3]
-  if agentId then
-    local ag = loadAgent(agentId)
-    bump('a', ag.id, { 'end' }, e.ts, e.days, 1)
-    bump('t', ag.team, { 'end' }, e.ts, e.days, 1)
-  end
+  if c[4] then return end
+  redis.call('HSET', key, 'end', e.ts, 'ed', cjson.encode(e.days), 'eag', e.agentId or '')
   redis.call('EXPIRE', key, opt.callTtlSec)
+  -- ended before the answer arrived (out of order): counted when the answer comes
+  if c[1] and c[2] then countEnded(c[1], e.agentId or c[3], tonumber(c[2]), e.ts, e.days) end
 end
 
 -- ---------------------------------------------------------------- the batch

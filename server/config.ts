@@ -20,6 +20,49 @@ const queueSchema = z.object({
 
 const teamSchema = z.object({ id: z.string().min(1), name: z.string().optional() });
 
+/** How Asterisk member names, teams and pause reasons map to ours (server/ingest/ami/common.ts documents each field). */
+const asteriskMapping = z
+  .object({
+    teams: z.record(z.string(), z.string()).optional(),
+    agentIds: z.record(z.string(), z.string()).optional(),
+    defaultTeam: z.string().optional(),
+    reasons: z.record(z.string(), z.string()).optional(),
+    passReasons: z.boolean().optional(),
+    unavailable: z.enum(['not_ready', 'ignore']).optional(),
+    exitTo: z.object({ timeout: z.string(), empty: z.string(), key: z.string(), lost: z.string() }).partial().optional(),
+    callbackKeys: z.array(z.string()).optional(),
+  })
+  .strict()
+  .default({});
+
+const sourcesSchema = z
+  .object({
+    /** Asterisk Manager Interface. The secret may come from FLOORWATCH_AMI_SECRET instead of the file. */
+    ami: z
+      .object({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535).default(5038),
+        username: z.string().min(1),
+        secret: z.string().optional(),
+        md5: z.boolean().default(false),
+        mapping: asteriskMapping,
+      })
+      .strict()
+      .optional(),
+    /** Asterisk queue_log, followed like `tail -F`. */
+    queueLog: z
+      .object({
+        path: z.string().min(1),
+        from: z.enum(['start', 'end']).default('end'),
+        pollMs: z.number().int().min(50).default(500),
+        mapping: asteriskMapping,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .default({});
+
 const fileSchema = z
   .object({
     site: z
@@ -76,6 +119,7 @@ const fileSchema = z
       .prefault({}),
     push: z.object({ intervalMs: z.number().int().min(50).default(250) }).prefault({}),
     redis: z.object({ keyPrefix: z.string().default('fw') }).prefault({}),
+    sources: sourcesSchema,
     simulator: z
       .object({
         seed: z.number().int().default(1),
@@ -141,9 +185,13 @@ export function buildConfig(file: unknown, env: NodeJS.ProcessEnv = {}, configPa
   if (sim !== undefined && sim !== '' && sim !== 'on' && sim !== 'off')
     throw new ConfigError(`FLOORWATCH_SIMULATOR must be "on" or "off", got "${sim}"`);
   // The simulator is the embedded default: on unless another source is configured or it is switched off.
-  const otherSourceConfigured = configPath !== null && Boolean((file as { sources?: unknown } | null)?.sources);
+  const otherSourceConfigured = Object.values(c.sources).some(Boolean);
   const simulatorOn = sim === 'on' || ((sim === undefined || sim === '') && !otherSourceConfigured);
   if (env.FLOORWATCH_REDIS_PREFIX) c.redis.keyPrefix = env.FLOORWATCH_REDIS_PREFIX;
+  if (c.sources.ami) {
+    c.sources.ami.secret = env.FLOORWATCH_AMI_SECRET || c.sources.ami.secret;
+    if (!c.sources.ami.secret) throw new ConfigError('sources.ami needs a secret: set sources.ami.secret or FLOORWATCH_AMI_SECRET');
+  }
 
   const queues = new Map(c.queues.map((q) => [q.id, q]));
   const teams = new Map(c.teams.map((t) => [t.id, t]));

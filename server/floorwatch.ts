@@ -11,6 +11,7 @@ import { createApp } from './http/app.js';
 import { Ingest } from './ingest/pipeline.js';
 import { demoSite } from './demo.js';
 import { AcdSimulator, startSimulator } from './ingest/simulator/index.js';
+import { SourceRegistry, startConfiguredSources } from './ingest/sources.js';
 import { startStreamConsumer, type StreamStatus } from './ingest/stream.js';
 import { startPushHub, type PushHub } from './push/hub.js';
 import { SnapshotService } from './snapshots.js';
@@ -58,11 +59,15 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
   const ingest = new Ingest(store, config, wall);
   const snapshots = new SnapshotService(store, config, wall);
 
-  const streamStatus: StreamStatus = { running: false, entriesRead: 0, lastEntryAt: null, errors: 0 };
+  const sources = new SourceRegistry(ingest, () => wall.now());
+  const streamStatus: StreamStatus = { running: false, entriesRead: 0, lastEntryAt: null, errors: 0, deadLettered: 0 };
   const stopStream = config.ingest.stream.enabled
     ? startStreamConsumer(
         streamRedis,
-        ingest,
+        sources.register('stream', {
+          connected: () => streamStatus.running,
+          detail: () => ({ key: config.ingest.stream.key, entriesRead: streamStatus.entriesRead, errors: streamStatus.errors, deadLettered: streamStatus.deadLettered }),
+        }),
         {
           key: config.ingest.stream.key,
           group: config.ingest.stream.group,
@@ -82,15 +87,17 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     ? startSimulator({
         simulator: new AcdSimulator({ seed: config.simulator.seed, startMs: simStart, site: demoSite(wall.now()) }),
         now: () => wall.now(),
-        sink: (events) => ingest.ingest(events, { backfill: true }),
+        sink: sources.register('simulator', { connected: () => true, backfill: true }),
         tickMs: config.simulator.tickMs,
         onError: (err) => log.error({ err }, 'simulator batch failed'),
       })
     : null;
 
+  const stopSources = startConfiguredSources(config, sources, log, () => wall.now());
+
   const app = createApp({
     config,
-    ingest,
+    ingestEvents: sources.register('http'),
     snapshots,
     log,
     ingestToken: options.ingestToken,
@@ -99,11 +106,8 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
       return {
         redis: redis.status,
         clock: config.clock,
-        sources: {
-          http: { lastEventAt: meta.lastEventWall === null ? null : new Date(meta.lastEventWall).toISOString() },
-          stream: { enabled: config.ingest.stream.enabled, ...streamStatus },
-          simulator: { running: simulator !== null },
-        },
+        lastEventAt: meta.lastEventWall === null ? null : new Date(meta.lastEventWall).toISOString(),
+        sources: sources.health(),
         ingest: { accepted: meta.accepted, duplicates: meta.duplicates, rejected: meta.rejected, late: meta.late },
       };
     },
@@ -127,7 +131,7 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     stop() {
       stopping ??= (async () => {
         simulator?.stop();
-        await stopStream();
+        await Promise.all([stopStream(), stopSources()]);
         await push.stop();
         await Promise.allSettled([redis.quit(), streamRedis.quit()]);
       })();

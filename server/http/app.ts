@@ -5,12 +5,13 @@ import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import type { Ingest } from '../ingest/pipeline.js';
+import type { SourceSink } from '../ingest/sources.js';
 import type { SnapshotService } from '../snapshots.js';
 
 export interface AppDeps {
   config: Config;
-  ingest: Ingest;
+  /** Where POST /api/events goes (the "http" source). */
+  ingestEvents: SourceSink;
   snapshots: SnapshotService;
   log: Logger;
   /** Extra fields for /api/health (sources' status). */
@@ -55,7 +56,7 @@ function bearerMatches(req: Request, token: string): boolean {
 }
 
 export function createApp(deps: AppDeps) {
-  const { config, ingest, snapshots, log } = deps;
+  const { config, ingestEvents, snapshots, log } = deps;
   const app = express();
   app.disable('x-powered-by');
 
@@ -80,7 +81,7 @@ export function createApp(deps: AppDeps) {
           res.status(400).json({ error: 'bad_request', message: 'body must be a JSON array or NDJSON' });
           return;
         }
-        const result = await ingest.ingest(items);
+        const result = await ingestEvents(items);
         res.json(result);
       } catch (e) {
         next(e);

@@ -18,6 +18,8 @@ export interface IngestResult {
   /** Events refused: invalid (with the field and problem) or later than the allowed lateness. */
   rejected: Rejection[];
   late: number;
+  /** Valid events that could not be applied (a storage error); not marked seen, so sending them again is safe. */
+  failed: Rejection[];
 }
 
 /** Events further ahead of the wall clock than this are refused (a misset ACD clock would otherwise freeze windows). */
@@ -53,9 +55,11 @@ export class Ingest {
       options.backfill ?? false,
     );
     let accepted = 0, duplicates = 0, late = 0;
+    const failed: Rejection[] = [];
     statuses.forEach((status, i) => {
       if (status === 'applied') accepted++;
       else if (status === 'duplicate') duplicates++;
+      else if (typeof status === 'object') failed.push({ index: good[i]!.index, error: status.failed });
       else {
         late++;
         const { index, event } = good[i]!;
@@ -64,7 +68,7 @@ export class Ingest {
     });
     rejected.sort((a, b) => a.index - b.index);
     await this.store.countRejected(rejected.length - late);
-    return { accepted, duplicates, rejected, late };
+    return { accepted, duplicates, rejected, late, failed };
   }
 
   /** The day periods around the latest event: computing them takes Intl calls, and nearly every event shares them. */

@@ -1,10 +1,11 @@
 // Redis Stream input: connectors XADD events (field `event` = the JSON) to a stream; every server process reads it
 // through one consumer group, applies a batch, and only then XACKs it. On start, entries left pending by a consumer
 // that died are claimed (XAUTOCLAIM). Application is idempotent (event ids), so a crash between apply and ack
-// neither loses nor double-counts.
+// neither loses nor double-counts. An entry that makes the apply fail (not merely invalid: that is rejected and
+// counted) is retried on its own and, failing again, parked in the dead-letter stream so it never blocks the rest.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Ingest } from './pipeline.js';
+import type { SourceSink } from './sources.js';
 
 export interface StreamOptions {
   key: string;
@@ -21,7 +22,12 @@ export interface StreamStatus {
   entriesRead: number;
   lastEntryAt: number | null;
   errors: number;
+  /** Entries that failed to apply twice on their own, moved to the dead-letter stream <key>:dead. */
+  deadLettered: number;
 }
+
+/** The dead-letter stream beside a stream key: poison entries with the reason, for the supervisor to look at. */
+export const deadLetterKey = (key: string) => `${key}:dead`;
 
 type Entry = [id: string, fields: string[]];
 
@@ -39,7 +45,7 @@ function decodeEntry([, fields]: Entry): unknown {
  * Starts the consumer loop on its own (blocking) Redis connection. Returns a stop function that ends the loop and
  * waits for the batch in hand to be applied and acknowledged.
  */
-export function startStreamConsumer(redis: Redis, ingest: Ingest, options: StreamOptions, log: Logger, status: StreamStatus) {
+export function startStreamConsumer(redis: Redis, sink: SourceSink, options: StreamOptions, log: Logger, status: StreamStatus) {
   const controller = new AbortController();
   const { key, group, consumer, batchSize } = options;
   const blockMs = options.blockMs ?? 1000;
@@ -52,15 +58,29 @@ export function startStreamConsumer(redis: Redis, ingest: Ingest, options: Strea
     }
   }
 
+  const toEvents = (entries: Entry[]) =>
+    // An entry that is not even JSON becomes an invalid event: the pipeline rejects and counts it with its reason.
+    entries.map(decodeEntry).map((r) => (r && typeof r === 'object' && '__invalid' in r ? null : r));
+
   async function applyEntries(entries: Entry[]) {
     if (entries.length === 0) return;
-    const raw = entries.map(decodeEntry);
-    // An entry that is not even JSON becomes an invalid event: the pipeline rejects and counts it with its reason.
-    const result = await ingest.ingest(raw.map((r) => (r && typeof r === 'object' && '__invalid' in r ? null : r)));
+    // A thrown error (Redis unreachable) leaves the batch pending: it is read again.
+    const result = await sink(toEvents(entries));
     for (const r of result.rejected) log.warn({ entry: entries[r.index]![0], reason: r.error }, 'stream entry rejected');
+    for (const f of result.failed) await retryOrPark(entries[f.index]!, f.error);
     await redis.xack(key, group, ...entries.map((e) => e[0]));
     status.entriesRead += entries.length;
     status.lastEntryAt = Date.now();
+  }
+
+  /** An entry that failed to apply gets one more try on its own, then goes to the dead-letter stream. */
+  async function retryOrPark(entry: Entry, firstError: string) {
+    const again = await sink(toEvents([entry]));
+    if (again.failed.length === 0) return;
+    const reason = again.failed[0]?.error ?? firstError;
+    await redis.xadd(deadLetterKey(key), 'MAXLEN', '~', 10_000, '*', 'entry', entry[0], 'reason', reason.slice(0, 500), ...entry[1]);
+    status.deadLettered++;
+    log.error({ entry: entry[0], reason }, 'stream entry failed twice: moved to the dead-letter stream');
   }
 
   async function claimAbandoned() {

@@ -16,7 +16,8 @@ export type StoreEvent = AcdEvent & {
   S?: number;
 };
 
-export type ApplyStatus = 'applied' | 'duplicate' | 'late';
+/** What became of one event; `{ failed }` carries the reason it could not be applied (it may be retried). */
+export type ApplyStatus = 'applied' | 'duplicate' | 'late' | { failed: string };
 const STATUS: ApplyStatus[] = ['applied', 'duplicate', 'late'];
 
 export interface StoreOptions {
@@ -109,7 +110,7 @@ export class Store {
     const statuses: ApplyStatus[] = [];
     for (const [err, codes] of results) {
       if (err) throw err;
-      for (const code of codes as number[]) statuses.push(STATUS[code] ?? 'applied');
+      for (const code of codes as (number | string)[]) statuses.push(typeof code === 'string' ? { failed: code } : STATUS[code]!);
     }
     return statuses;
   }

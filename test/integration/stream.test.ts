@@ -55,6 +55,34 @@ describe('Redis Stream ingest', () => {
     expect(pending[0]).toBe(0);
   });
 
+  it('parks an entry that keeps failing to apply in the dead-letter stream and applies the rest', async () => {
+    const fw: TestFloorwatch = await startTestFloorwatch();
+    cleanups.push(() => fw.close());
+    const key = `${fw.prefix}:events`;
+    const r = newRedis();
+    cleanups.push(() => r.quit());
+    // A corrupted key: agent "broken" is a string, so any event for that agent fails inside Redis (WRONGTYPE).
+    await r.set(`${fw.prefix}:agent:broken`, 'not a hash');
+    const now = Date.now();
+    await r.xadd(key, '*', 'event', JSON.stringify({ id: 'd1', ts: now, type: 'call.queued', callId: 'a', queueId: 'dq' }));
+    await r.xadd(key, '*', 'event', JSON.stringify({ id: 'd2', ts: now, type: 'agent.state', agentId: 'broken', state: 'idle' }));
+    await r.xadd(key, '*', 'event', JSON.stringify({ id: 'd3', ts: now, type: 'call.queued', callId: 'b', queueId: 'dq' }));
+    const dead = await waitFor('a dead letter', async () => {
+      const entries = await r.xrange(`${key}:dead`, '-', '+');
+      return entries.length > 0 ? entries : undefined;
+    });
+    expect(dead).toHaveLength(1);
+    const fields = dead[0]![1];
+    expect(fields[fields.indexOf('reason') + 1]).toMatch(/WRONGTYPE/);
+    expect(JSON.parse(fields[fields.indexOf('event') + 1]!)).toMatchObject({ id: 'd2' });
+    const snap = await fw.snapshots.compute();
+    expect(snap.queues.find((q) => q.queueId === 'dq')!.waiting).toBe(2);
+    const pending = (await r.xpending(key, 'floorwatch')) as [number, ...unknown[]];
+    expect(pending[0]).toBe(0);
+    const health = (await (await fetch(`${fw.url}/api/health`)).json()) as { sources: { stream: { detail: { deadLettered: number } } } };
+    expect(health.sources.stream.detail.deadLettered).toBe(1);
+  });
+
   it('loses and double-counts nothing when the consuming process is killed mid-stream', async () => {
     const prefix = randomPrefix();
     const key = `${prefix}:events`;
@@ -63,7 +91,7 @@ describe('Redis Stream ingest', () => {
       await deletePrefix(r, prefix);
       await r.quit();
     });
-    const N = 40_000, QUEUES = 8;
+    const N = 100_000, QUEUES = 8;
     const now = Date.now();
     const events = Array.from({ length: N }, (_, i) => ({ id: `k${i}`, ts: now + (i % 1000), type: 'call.queued', callId: `call-${i}`, queueId: `q${i % QUEUES}` }));
     await xaddAll(key, events);
@@ -101,5 +129,5 @@ describe('Redis Stream ingest', () => {
       expect(queue.waiting).toBe(N / QUEUES);
       expect(queue.windows.today.entered).toBe(N / QUEUES);
     }
-  }, 90_000);
+  }, 180_000);
 });

@@ -9,7 +9,9 @@
              days = [previousDayStart, dayStart, nextDayStart] of its ts,
              cat  = not-ready category (agent.state), T / S = service-level and short-abandon thresholds in ms (call.*)
 
-  Returns an array with one status per event: 0 applied, 1 duplicate, 2 late.
+  Returns an array with one status per event: 0 applied, 1 duplicate, 2 late, or the error message (a string) of an
+  event that failed to apply (e.g. a corrupted key). A failed event is not marked seen, so it can be retried; the
+  writes it made before failing are not undone (Redis scripts do not roll back).
 
   Time in state is kept per agent as a short timeline of transitions (`tl`). A transition arriving out of order (ts
   before the agent's current state began, but within the lateness) only changes the interval it falls into: that part
@@ -270,6 +272,32 @@ local function onEnded(e)
 end
 
 -- ---------------------------------------------------------------- the batch
+local function applyOne(e)
+  local t = e.type
+  if t == 'agent.login' then
+    local ag = loadAgent(e.agentId)
+    ag.team = e.teamId
+    if e.name then ag.name = e.name end
+    -- logging in makes an agent ready; a login while already logged in changes nothing
+    if stateAt(ag, e.ts) == 'out' then transition(ag, e.ts, 'idle', '', '', e.days) end
+    saveAgent(ag, e.ts)
+  elseif t == 'agent.logout' then
+    local ag = loadAgent(e.agentId)
+    transition(ag, e.ts, 'out', '', '', e.days)
+    saveAgent(ag, e.ts)
+  elseif t == 'agent.state' then
+    local ag = loadAgent(e.agentId)
+    transition(ag, e.ts, e.state, e.reason or '', e.cat or '', e.days)
+    saveAgent(ag, e.ts)
+  elseif t == 'call.queued' then onQueued(e)
+  elseif t == 'call.answered' then onOutcome(e, 'answered')
+  elseif t == 'call.abandoned' then onOutcome(e, 'abandoned')
+  elseif t == 'call.callback_requested' then onOutcome(e, 'callback_requested')
+  elseif t == 'call.overflowed' then onOutcome(e, 'overflowed')
+  elseif t == 'call.ended' then onEnded(e)
+  end
+end
+
 for i = 1, #events do
   local e = events[i]
   local ref = maxTs
@@ -280,41 +308,24 @@ for i = 1, #events do
   elseif e.ts < ref - lateMs and not opt.acceptLate then
     statuses[i] = 2; late = late + 1
   else
-    redis.call('SADD', seenKey, e.id)
-    redis.call('EXPIRE', seenKey, opt.dedupeSec)
-    local t = e.type
-    if t == 'agent.login' then
-      local ag = loadAgent(e.agentId)
-      ag.team = e.teamId
-      if e.name then ag.name = e.name end
-      -- logging in makes an agent ready; a login while already logged in changes nothing
-      if stateAt(ag, e.ts) == 'out' then transition(ag, e.ts, 'idle', '', '', e.days) end
-      saveAgent(ag, e.ts)
-    elseif t == 'agent.logout' then
-      local ag = loadAgent(e.agentId)
-      transition(ag, e.ts, 'out', '', '', e.days)
-      saveAgent(ag, e.ts)
-    elseif t == 'agent.state' then
-      local ag = loadAgent(e.agentId)
-      transition(ag, e.ts, e.state, e.reason or '', e.cat or '', e.days)
-      saveAgent(ag, e.ts)
-    elseif t == 'call.queued' then onQueued(e)
-    elseif t == 'call.answered' then onOutcome(e, 'answered')
-    elseif t == 'call.abandoned' then onOutcome(e, 'abandoned')
-    elseif t == 'call.callback_requested' then onOutcome(e, 'callback_requested')
-    elseif t == 'call.overflowed' then onOutcome(e, 'overflowed')
-    elseif t == 'call.ended' then onEnded(e)
+    local ok, err = pcall(applyOne, e)
+    if ok then
+      redis.call('SADD', seenKey, e.id)
+      redis.call('EXPIRE', seenKey, opt.dedupeSec)
+      if e.ts > maxTs then maxTs = e.ts end
+      statuses[i] = 0; applied = applied + 1
+    else
+      if type(err) == 'table' then err = err.err or cjson.encode(err) end
+      statuses[i] = 'failed: ' .. tostring(err)
     end
-    if e.ts > maxTs then maxTs = e.ts end
-    statuses[i] = 0; applied = applied + 1
   end
 end
 
 if applied > 0 then
   redis.call('HSET', meta, 'maxTs', maxTs, 'lastEventWall', opt.wallNow)
   redis.call('HINCRBY', meta, 'version', 1)
+  redis.call('HINCRBY', meta, 'accepted', applied)
 end
-if applied > 0 then redis.call('HINCRBY', meta, 'accepted', applied) end
 if dups > 0 then redis.call('HINCRBY', meta, 'duplicates', dups) end
 if late > 0 then redis.call('HINCRBY', meta, 'late', late) end
 return statuses

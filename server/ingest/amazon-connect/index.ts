@@ -2,6 +2,7 @@
 export {
   mapConnectRecord,
   newConnectMapperState,
+  cloneConnectMapperState,
   staleAgents,
   expireStaleAgents,
   connectTime,

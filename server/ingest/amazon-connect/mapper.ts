@@ -84,6 +84,19 @@ export function newConnectMapperState(): ConnectMapperState {
   return { agents: new Map(), byArn: new Map(), ids: new BoundedMap(20_000), calls: new BoundedMap(50_000) };
 }
 
+/**
+ * A deep copy of the state. To map a batch all-or-nothing: map it into a copy, apply the events, and keep the copy
+ * only if applying succeeded. After a failure the batch (retried by the forwarder) then maps to the same events again.
+ */
+export function cloneConnectMapperState(s: ConnectMapperState): ConnectMapperState {
+  const c = newConnectMapperState();
+  for (const [k, a] of s.agents) c.agents.set(k, { ...a, queues: [...a.queues], open: new Set(a.open), sent: a.sent && { ...a.sent } });
+  for (const [k, v] of s.byArn) c.byArn.set(k, v);
+  for (const [k, v] of s.ids) c.ids.set(k, v);
+  for (const [k, v] of s.calls) c.calls.set(k, { ...v });
+  return c;
+}
+
 const P = 'connect';
 
 // ------------------------------------------------------------------------------------------------ reading records

@@ -59,9 +59,22 @@ const sourcesSchema = z
       })
       .strict()
       .optional(),
+    /** Amazon Connect agent event stream, POSTed to /api/connectors/amazon-connect (docs/amazon-connect.md). */
+    amazonConnect: z
+      .object({
+        teams: z.record(z.string(), z.string()).optional(),
+        teamFrom: z.enum(['routingProfile', 'hierarchyLevel1', 'hierarchyLevel2', 'hierarchyLevel3', 'hierarchyLevel4', 'hierarchyLevel5']).optional(),
+        defaultTeam: z.string().optional(),
+        agentIds: z.record(z.string(), z.string()).optional(),
+        queues: z.record(z.string(), z.string()).optional(),
+        reasons: z.record(z.string(), z.string()).optional(),
+        passReasons: z.boolean().optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict()
-  .default({});
+  .prefault({});
 
 const fileSchema = z
   .object({
@@ -120,6 +133,19 @@ const fileSchema = z
     push: z.object({ intervalMs: z.number().int().min(50).default(250) }).prefault({}),
     redis: z.object({ keyPrefix: z.string().default('fw') }).prefault({}),
     sources: sourcesSchema,
+    auth: z
+      .object({
+        /** Users and tokens (hashed), managed with `npm run users`. Relative paths are from the working directory. */
+        usersFile: z.string().default('.floorwatch/users.json'),
+        sessionHours: z.number().positive().default(12),
+        displaySessionDays: z.number().positive().default(30),
+        /** Failed sign-ins allowed per user name in the window (four times that per address). */
+        signInAttempts: z.number().int().positive().default(5),
+        signInWindowMinutes: z.number().positive().default(15),
+        /** POST requests per second one ingest credential may make. */
+        ingestRequestsPerSecond: z.number().int().positive().default(200),
+      })
+      .prefault({}),
     simulator: z
       .object({
         seed: z.number().int().default(1),
@@ -185,9 +211,10 @@ export function buildConfig(file: unknown, env: NodeJS.ProcessEnv = {}, configPa
   if (sim !== undefined && sim !== '' && sim !== 'on' && sim !== 'off')
     throw new ConfigError(`FLOORWATCH_SIMULATOR must be "on" or "off", got "${sim}"`);
   // The simulator is the embedded default: on unless another source is configured or it is switched off.
-  const otherSourceConfigured = Object.values(c.sources).some(Boolean);
+  const otherSourceConfigured = Boolean(c.sources.ami || c.sources.queueLog);
   const simulatorOn = sim === 'on' || ((sim === undefined || sim === '') && !otherSourceConfigured);
   if (env.FLOORWATCH_REDIS_PREFIX) c.redis.keyPrefix = env.FLOORWATCH_REDIS_PREFIX;
+  if (env.FLOORWATCH_USERS_FILE) c.auth.usersFile = env.FLOORWATCH_USERS_FILE;
   if (c.sources.ami) {
     c.sources.ami.secret = env.FLOORWATCH_AMI_SECRET || c.sources.ami.secret;
     if (!c.sources.ami.secret) throw new ConfigError('sources.ami needs a secret: set sources.ami.secret or FLOORWATCH_AMI_SECRET');

@@ -6,15 +6,21 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
 import { wallClock, type Clock } from '../shared/time.js';
+import { resolve } from 'node:path';
+import { Accounts } from './auth/accounts.js';
+import { Auth } from './auth/auth.js';
 import type { Config } from './config.js';
 import { createApp } from './http/app.js';
 import { Ingest } from './ingest/pipeline.js';
 import { demoSite } from './demo.js';
 import { AcdSimulator, startSimulator } from './ingest/simulator/index.js';
+import { AmazonConnectConnector } from './ingest/amazon-connect/connector.js';
 import { SourceRegistry, startConfiguredSources } from './ingest/sources.js';
 import { startStreamConsumer, type StreamStatus } from './ingest/stream.js';
 import { startPushHub, type PushHub } from './push/hub.js';
 import { SnapshotService } from './snapshots.js';
+import { AuthStore } from './store/auth-store.js';
+import { DutyLog } from './store/duty-log.js';
 import { Store } from './store/store.js';
 
 export interface StartOptions {
@@ -25,7 +31,9 @@ export interface StartOptions {
   log?: Logger;
   /** Listen address; defaults to all interfaces. */
   host?: string;
+  /** FLOORWATCH_INGEST_TOKEN / FLOORWATCH_SUPERVISOR_TOKEN: bearer tokens for automation. */
   ingestToken?: string | undefined;
+  supervisorToken?: string | undefined;
   /** Unique name of this process in the stream consumer group. */
   consumerName?: string;
 }
@@ -34,6 +42,7 @@ export interface Floorwatch {
   port: number;
   url: string;
   store: Store;
+  dutyLog: DutyLog;
   ingest: Ingest;
   snapshots: SnapshotService;
   push: PushHub;
@@ -57,6 +66,20 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     dedupeSeconds: config.ingest.dedupeSeconds,
   });
   const ingest = new Ingest(store, config, wall);
+  const dutyLog = new DutyLog(redis, store.keys, () => wall.now());
+  const authStore = new AuthStore(redis, store.keys);
+  const auth = new Auth({
+    accounts: new Accounts(resolve(config.auth.usersFile)),
+    store: authStore,
+    dutyLog,
+    now: () => wall.now(),
+    log,
+    envTokens: { ingest: options.ingestToken, supervisor: options.supervisorToken },
+    demo: config.simulatorOn,
+    sessionHours: config.auth.sessionHours,
+    displaySessionDays: config.auth.displaySessionDays,
+    signIn: { attempts: config.auth.signInAttempts, windowMinutes: config.auth.signInWindowMinutes },
+  });
   const snapshots = new SnapshotService(store, config, wall);
 
   const sources = new SourceRegistry(ingest, () => wall.now());
@@ -94,13 +117,18 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     : null;
 
   const stopSources = startConfiguredSources(config, sources, log, () => wall.now());
+  const amazonConnect = new AmazonConnectConnector(sources.register('amazon-connect'), config.sources.amazonConnect, () => wall.now());
+  const staleTimer = setInterval(() => void amazonConnect.expireStale().catch((err) => log.error({ err }, 'Amazon Connect stale check failed')), 60_000);
 
   const app = createApp({
     config,
+    auth,
+    authStore,
+    dutyLog,
     ingestEvents: sources.register('http'),
+    amazonConnect: (body) => amazonConnect.handle(body),
     snapshots,
     log,
-    ingestToken: options.ingestToken,
     health: async () => {
       const meta = await store.readMeta();
       return {
@@ -113,24 +141,27 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     },
   });
   const httpServer = createServer(app);
-  const push = startPushHub(httpServer, snapshots, config.push.intervalMs, log);
+  const push = startPushHub(httpServer, snapshots, auth, config.push.intervalMs, log);
   await new Promise<void>((res, rej) => {
     httpServer.once('error', rej);
     httpServer.listen(config.port, options.host ?? '0.0.0.0', () => res());
   });
   const port = (httpServer.address() as AddressInfo).port;
+  await auth.announceFirstRun(`http://localhost:${port}`);
 
   let stopping: Promise<void> | null = null;
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     store,
+    dutyLog,
     ingest,
     snapshots,
     push,
     stop() {
       stopping ??= (async () => {
         simulator?.stop();
+        clearInterval(staleTimer);
         await Promise.all([stopStream(), stopSources()]);
         await push.stop();
         await Promise.allSettled([redis.quit(), streamRedis.quit()]);

@@ -34,10 +34,16 @@ async function main() {
     log.info({ redisUrl }, 'started a private redis-server (data in .floorwatch/)');
   }
 
-  const fw = await startFloorwatch({ config, redisUrl, log, ingestToken: process.env.FLOORWATCH_INGEST_TOKEN || undefined });
+  const fw = await startFloorwatch({
+    config,
+    redisUrl,
+    log,
+    ingestToken: process.env.FLOORWATCH_INGEST_TOKEN || undefined,
+    supervisorToken: process.env.FLOORWATCH_SUPERVISOR_TOKEN || undefined,
+  });
   log.info(
     { port: fw.port, simulator: config.simulatorOn, clock: config.clock, config: config.configPath ?? '(defaults)' },
-    `Floorwatch is live: wallboard at http://localhost:${fw.port}/wallboard` + (config.simulatorOn ? ' (demo: fed by the built-in ACD simulator)' : ''),
+    `Floorwatch is live: wallboard at http://localhost:${fw.port}/wallboard` + (config.simulatorOn ? ' (DEMO: simulated calls from the built-in ACD simulator; the wallboard is open without sign-in)' : ''),
   );
 
   let exiting = false;

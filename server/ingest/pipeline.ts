@@ -22,6 +22,15 @@ export interface IngestResult {
   failed: Rejection[];
 }
 
+const INVALID = Symbol('invalid item');
+/** Stands for an item a transport could not even decode (a bad NDJSON line, a stream entry without JSON). */
+export function invalidItem(reason: string): unknown {
+  return { [INVALID]: reason };
+}
+function invalidReason(item: unknown): string | undefined {
+  return item !== null && typeof item === 'object' && INVALID in item ? String((item as Record<symbol, unknown>)[INVALID]) : undefined;
+}
+
 /** Events further ahead of the wall clock than this are refused (a misset ACD clock would otherwise freeze windows). */
 const MAX_FUTURE_MS = 5 * 60_000;
 
@@ -41,6 +50,8 @@ export class Ingest {
     const rejected: Rejection[] = [];
     const good: { index: number; event: StoreEvent }[] = [];
     raw.forEach((item, index) => {
+      const undecodable = invalidReason(item);
+      if (undecodable) return rejected.push({ index, error: undecodable });
       const parsed = parseEvent(item);
       if (!parsed.ok) return rejected.push({ index, error: parsed.error });
       if (this.config.clock === 'wall' && parsed.event.ts > wallNow + MAX_FUTURE_MS)

@@ -5,6 +5,7 @@
 // counted) is retried on its own and, failing again, parked in the dead-letter stream so it never blocks the rest.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { invalidItem } from './pipeline.js';
 import type { SourceSink } from './sources.js';
 
 export interface StreamOptions {
@@ -33,11 +34,11 @@ type Entry = [id: string, fields: string[]];
 
 function decodeEntry([, fields]: Entry): unknown {
   const i = fields.indexOf('event');
-  if (i < 0 || i % 2 !== 0) return { __invalid: 'stream entry has no "event" field' };
+  if (i < 0 || i % 2 !== 0) return invalidItem('stream entry has no "event" field');
   try {
     return JSON.parse(fields[i + 1] ?? '');
   } catch {
-    return { __invalid: 'field "event" is not JSON' };
+    return invalidItem('field "event" is not JSON');
   }
 }
 
@@ -58,9 +59,8 @@ export function startStreamConsumer(redis: Redis, sink: SourceSink, options: Str
     }
   }
 
-  const toEvents = (entries: Entry[]) =>
-    // An entry that is not even JSON becomes an invalid event: the pipeline rejects and counts it with its reason.
-    entries.map(decodeEntry).map((r) => (r && typeof r === 'object' && '__invalid' in r ? null : r));
+  // An entry that is not even JSON is rejected and counted by the pipeline with its reason.
+  const toEvents = (entries: Entry[]) => entries.map(decodeEntry);
 
   async function applyEntries(entries: Entry[]) {
     if (entries.length === 0) return;

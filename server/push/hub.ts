@@ -1,26 +1,55 @@
-// socket.io push: a full snapshot on connect, then the snapshot again whenever it changed, at most every intervalMs.
-// Domain code never sees sockets; it hands snapshots to this hub, which broadcasts to a room (never a loop over sockets).
-import type { Server as HttpServer } from 'node:http';
+// socket.io push: a snapshot on connect, then again whenever it changed, at most every intervalMs. Connections are
+// authenticated in middleware and put by the server (never at the client's request) into one room per view
+// (everything / the floor board / a lead's teams); each room gets its own cut of the snapshot. Domain code never sees
+// sockets: it hands snapshots to this hub, which broadcasts to rooms (never loops over sockets).
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { Server } from 'socket.io';
+import { Server, type Socket } from 'socket.io';
 import type { Snapshot } from '../../shared/snapshot.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/socket.js';
 import { SOCKET_PATH } from '../../shared/socket.js';
+import type { Auth, Credential } from '../auth/auth.js';
+import { projectSnapshot, viewKey, type Principal, type ViewKey } from '../auth/principal.js';
 import type { SnapshotService } from '../snapshots.js';
 
-const FLOOR_ROOM = 'floor';
 /** Time-based figures (time on break, longest wait) change without events: recompute at least this often. */
 const IDLE_REFRESH_MS = 1000;
+/** How often live connections are checked against revoked tokens, ended sessions and changed roles. */
+const REVALIDATE_MS = 5000;
+
+interface SocketData {
+  credential: Credential;
+  principal: Principal;
+  view: ViewKey;
+}
+type FwServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type FwSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 export interface PushHub {
-  io: Server<ClientToServerEvents, ServerToClientEvents>;
-  /** Latest snapshot sent (or computed), if any. */
+  io: FwServer;
   latest(): Snapshot | null;
   stop(): Promise<void>;
 }
 
-export function startPushHub(httpServer: HttpServer, snapshots: SnapshotService, intervalMs: number, log: Logger): PushHub {
-  const io = new Server<ClientToServerEvents, ServerToClientEvents>(httpServer, { path: SOCKET_PATH, serveClient: false });
+const roomOf = (view: ViewKey) => `view:${view}`;
+
+/** Browsers send Origin; a socket from another site's page (cross-site WebSocket hijacking) is refused. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true; // not a browser
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+export function startPushHub(httpServer: HttpServer, snapshots: SnapshotService, auth: Auth, intervalMs: number, log: Logger): PushHub {
+  const io: FwServer = new Server(httpServer, {
+    path: SOCKET_PATH,
+    serveClient: false,
+    allowRequest: (req, callback) => callback(null, sameOrigin(req)),
+  });
   let latest: Snapshot | null = null;
   let latestJson = '';
   let lastVersion = -1;
@@ -33,16 +62,41 @@ export function startPushHub(httpServer: HttpServer, snapshots: SnapshotService,
     return computing;
   }
 
-  io.on('connection', (socket) => {
-    void socket.join(FLOOR_ROOM);
-    const send = (s: Snapshot) => socket.emit('snapshot', s);
+  io.use(async (socket, next) => {
+    try {
+      const credential = auth.credentialFrom(socket.request.headers, (socket.handshake.auth as { token?: unknown }).token);
+      const principal = await auth.principal(credential);
+      const view = principal && viewKey(principal);
+      if (!principal || !view) {
+        await auth.denied(principal, 'socket', { address: socket.handshake.address });
+        return next(new Error(principal ? 'forbidden' : 'unauthorized'));
+      }
+      socket.data = { credential, principal, view };
+      next();
+    } catch (err) {
+      next(err as Error);
+    }
+  });
+
+  io.on('connection', (socket: FwSocket) => {
+    const { view } = socket.data;
+    void socket.join(roomOf(view));
+    const send = (s: Snapshot) => socket.emit('snapshot', projectSnapshot(s, view));
     if (latest) send(latest);
     else compute().then(send, (err) => log.error({ err }, 'snapshot for new client failed'));
     socket.on('snapshot:get', (reply) => {
       if (typeof reply !== 'function') return;
-      compute().then(reply, (err) => log.error({ err }, 'snapshot:get failed'));
+      compute().then((s) => reply(projectSnapshot(s, socket.data.view)), (err) => log.error({ err }, 'snapshot:get failed'));
     });
   });
+
+  /** Each room gets its cut; the cut is made once per view, not per socket. */
+  function broadcast(snap: Snapshot) {
+    for (const room of io.of('/').adapter.rooms.keys()) {
+      if (!room.startsWith('view:')) continue;
+      io.to(room).emit('snapshot', projectSnapshot(snap, room.slice('view:'.length) as ViewKey));
+    }
+  }
 
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -59,7 +113,7 @@ export function startPushHub(httpServer: HttpServer, snapshots: SnapshotService,
         latest = snap;
         if (json !== latestJson) {
           latestJson = json;
-          io.to(FLOOR_ROOM).emit('snapshot', snap);
+          broadcast(snap);
         }
       }
     } catch (err) {
@@ -69,12 +123,26 @@ export function startPushHub(httpServer: HttpServer, snapshots: SnapshotService,
   }
   timer = setTimeout(tick, 0);
 
+  // A revoked or expired credential, or a changed role, is dropped from its live connection.
+  async function revalidate() {
+    for (const socket of (await io.fetchSockets()) as unknown as FwSocket[]) {
+      const p = await auth.principal(socket.data.credential).catch(() => null);
+      const view = p && viewKey(p);
+      if (view !== socket.data.view) {
+        log.info({ principal: socket.data.principal.id }, 'credential no longer valid: closing its connection');
+        socket.disconnect(true);
+      }
+    }
+  }
+  const revalidateTimer = setInterval(() => void revalidate().catch((err) => log.error({ err }, 'revalidation failed')), REVALIDATE_MS);
+
   return {
     io,
     latest: () => latest,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      clearInterval(revalidateTimer);
       await io.close();
     },
   };

@@ -11,6 +11,11 @@
 //   <p>m:<kind>:<id>:<minute>   hash   minute bucket counters (kind q = queue, t = team, a = agent); TTL ~2 h
 //   <p>d:<kind>:<id>:<dayStart> hash   "today" counters for the day period starting at dayStart; TTL 3 days
 //
+//   <p>session:<sha256(id)>     string JSON { sub, exp } of a signed-in session (TTL = its life)
+//   <p>firstrun:<sha256(code)>  string the one-time first-run sign-in code (TTL 24 h)
+//   <p>rate:<name>:<subject>    string hits in the current fixed window (TTL = the window)
+//   <p>dutylog                  stream the duty log: kind, actor, detail (JSON), capped at ~100,000 entries
+//
 // Bucket fields: queue en, ans, ansK, ansT, wait, ab, abS, abT, cb, ovo, ovi, end, hand, wrap, mw;
 // agent and team li (logged-in ms), s:<state> ms, c:<category> ms, ans, end.
 export type BucketKind = 'q' | 't' | 'a';
@@ -27,6 +32,10 @@ export function keyBuilder(prefix: string) {
     waiting: (queueId: string) => `${p}waiting:${queueId}`,
     minuteBucket: (kind: BucketKind, id: string, minuteStart: number) => `${p}m:${kind}:${id}:${minuteStart}`,
     dayBucket: (kind: BucketKind, id: string, dayStart: number) => `${p}d:${kind}:${id}:${dayStart}`,
+    session: (idHash: string) => `${p}session:${idHash}`,
+    firstRun: (codeHash: string) => `${p}firstrun:${codeHash}`,
+    rate: (name: string, subject: string) => `${p}rate:${name}:${subject}`,
+    dutyLog: () => `${p}dutylog`,
     /** Every key of this prefix, for tests and `npm run reset`. */
     pattern: () => `${p}*`,
   };

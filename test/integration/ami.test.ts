@@ -63,7 +63,7 @@ describe('AMI into the engine', () => {
     expect(team.loggedIn).toBe(6);
     expect(team.onBreak).toBe(1);
     expect(team.byState).toMatchObject({ talking: 1, idle: 3, not_ready: 2 });
-    const health = (await (await fetch(`${fw.url}/api/health`)).json()) as { sources: Record<string, { connected: boolean; eventsTotal: number }> };
+    const health = await fw.get<{ sources: Record<string, { connected: boolean; eventsTotal: number }> }>('/api/health');
     expect(health.sources.ami!.connected).toBe(true);
     expect(health.sources.ami!.eventsTotal).toBeGreaterThan(10);
   });

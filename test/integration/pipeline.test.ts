@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../shared/snapshot.js';
 import { expected, scenarioConfig, scenarioEvents } from '../support/scenario.js';
-import { startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
+import { TEST_TOKENS, bearer, startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
 
 let fw: TestFloorwatch | null = null;
 afterEach(async () => {
@@ -10,13 +10,8 @@ afterEach(async () => {
   fw = null;
 });
 
-async function post(body: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${fw!.url}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-  return { status: res.status, body: (await res.json()) as { accepted: number; duplicates: number; late: number; rejected: { index: number; error: string }[] } };
-}
-async function snapshot(): Promise<Snapshot> {
-  return (await (await fetch(`${fw!.url}/api/snapshot`)).json()) as Snapshot;
-}
+const post = (body: string, headers?: Record<string, string>) => fw!.post(body, headers);
+const snapshot = () => fw!.snapshot();
 
 function checkScenario(snap: Snapshot) {
   expect(snap.generatedAt).toBe('2026-05-04T08:20:00.000Z');
@@ -153,12 +148,14 @@ describe('HTTP ingest into Redis, snapshot out', () => {
     expect((await fetch(`${fw.url}/api/health`)).status).toBe(200);
   });
 
-  it('requires the ingest token when one is configured', async () => {
-    fw = await startTestFloorwatch({}, {}, { ingestToken: 'secret-token' });
-    const event = JSON.stringify([{ id: 'e1', ts: Date.now(), type: 'call.queued', callId: 'c1', queueId: 'q' }]);
-    expect((await post(event)).status).toBe(401);
-    expect((await post(event, { authorization: 'Bearer wrong' })).status).toBe(401);
-    const ok = await post(event, { authorization: 'Bearer secret-token' });
+  it('refuses events without a valid ingest token and applies nothing', async () => {
+    fw = await startTestFloorwatch();
+    const event = JSON.stringify([{ id: 'e1', ts: Date.now(), type: 'call.queued', callId: 'c1', queueId: 'tq' }]);
+    expect((await post(event, {})).status).toBe(401);
+    expect((await post(event, bearer('wrong'))).status).toBe(401);
+    expect((await post(event, bearer(TEST_TOKENS.supervisor))).status).toBe(403); // a supervisor is not a connector
+    expect((await snapshot()).ingest.accepted).toBe(0);
+    const ok = await post(event);
     expect(ok.body.accepted).toBe(1);
   });
 });

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import type { Snapshot } from '../../shared/snapshot.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/socket.js';
-import { startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
+import { TEST_TOKENS, startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 const cleanups: (() => unknown)[] = [];
@@ -32,20 +32,17 @@ describe('socket.io push', () => {
   it('sends a snapshot on connect and pushes changes to every client', async () => {
     const fw: TestFloorwatch = await startTestFloorwatch({ queues: [{ id: 'pq' }] });
     cleanups.push(() => fw.close());
-    const clients = [0, 1, 2].map(() => io(fw.url, { transports: ['websocket'] }) as Client);
+    const clients = [0, 1, 2].map(() => io(fw.url, { transports: ['websocket'], auth: { token: TEST_TOKENS.supervisor } }) as Client);
     cleanups.push(() => clients.forEach((c) => c.close()));
     const first = await Promise.all(clients.map((c) => nextSnapshot(c, () => true)));
     for (const s of first) expect(waitingIn(s, 'pq')).toBe(0);
 
     const updated = clients.map((c) => nextSnapshot(c, (s) => waitingIn(s, 'pq') === 2));
     const sentAt = Date.now();
-    await fetch(`${fw.url}/api/events`, {
-      method: 'POST',
-      body: JSON.stringify([
-        { id: 'p1', ts: sentAt, type: 'call.queued', callId: 'c1', queueId: 'pq' },
-        { id: 'p2', ts: sentAt, type: 'call.queued', callId: 'c2', queueId: 'pq' },
-      ]),
-    });
+    await fw.post([
+      { id: 'p1', ts: sentAt, type: 'call.queued', callId: 'c1', queueId: 'pq' },
+      { id: 'p2', ts: sentAt, type: 'call.queued', callId: 'c2', queueId: 'pq' },
+    ]);
     const snaps = await Promise.all(updated);
     for (const s of snaps) expect(s.queues.find((q) => q.queueId === 'pq')!.oldestQueuedAt).toBe(new Date(sentAt).toISOString());
   });
@@ -53,7 +50,7 @@ describe('socket.io push', () => {
   it('answers snapshot:get with the current snapshot', async () => {
     const fw = await startTestFloorwatch({ site: { name: 'Ack Site' } });
     cleanups.push(() => fw.close());
-    const client = io(fw.url, { transports: ['websocket'] }) as Client;
+    const client = io(fw.url, { transports: ['websocket'], auth: { token: TEST_TOKENS.supervisor } }) as Client;
     cleanups.push(() => client.close());
     const snap = await new Promise<Snapshot>((resolve) => client.emit('snapshot:get', resolve));
     expect(snap.site.name).toBe('Ack Site');
@@ -61,16 +58,16 @@ describe('socket.io push', () => {
 
   it('reconnects by itself after a server restart and gets the state, kept in Redis, again', async () => {
     const fw = await startTestFloorwatch({ queues: [{ id: 'rq' }] });
-    const client = io(fw.url, { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 200 }) as Client;
+    const client = io(fw.url, { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 200, auth: { token: TEST_TOKENS.supervisor } }) as Client;
     cleanups.push(() => client.close());
     await nextSnapshot(client, () => true);
-    await fetch(`${fw.url}/api/events`, { method: 'POST', body: JSON.stringify([{ id: 'r1', ts: Date.now(), type: 'call.queued', callId: 'x', queueId: 'rq' }]) });
+    await fw.post([{ id: 'r1', ts: Date.now(), type: 'call.queued', callId: 'x', queueId: 'rq' }]);
     await nextSnapshot(client, (s) => waitingIn(s, 'rq') === 1);
 
     const disconnected = new Promise((r) => client.once('disconnect', r));
     await fw.stop(); // the process's memory is gone; Redis keeps the state
     await disconnected;
-    const restarted = await startTestFloorwatch({ queues: [{ id: 'rq' }] }, { PORT: String(fw.port) }, { prefix: fw.prefix });
+    const restarted = await startTestFloorwatch({ queues: [{ id: 'rq' }] }, { PORT: String(fw.port) }, { prefix: fw.prefix, usersFile: fw.usersFile });
     cleanups.push(() => restarted.close());
     const after = await nextSnapshot(client, (s) => waitingIn(s, 'rq') === 1);
     expect(after.queues.find((q) => q.queueId === 'rq')!.waiting).toBe(1);

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../shared/snapshot.js';
-import { startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
+import { TEST_TOKENS, bearer, startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
 import { deletePrefix, newRedis, randomPrefix, redisUrl } from '../support/redis.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -79,7 +79,7 @@ describe('Redis Stream ingest', () => {
     expect(snap.queues.find((q) => q.queueId === 'dq')!.waiting).toBe(2);
     const pending = (await r.xpending(key, 'floorwatch')) as [number, ...unknown[]];
     expect(pending[0]).toBe(0);
-    const health = (await (await fetch(`${fw.url}/api/health`)).json()) as { sources: { stream: { detail: { deadLettered: number } } } };
+    const health = await fw.get<{ sources: { stream: { detail: { deadLettered: number } } } }>('/api/health');
     expect(health.sources.stream.detail.deadLettered).toBe(1);
   });
 
@@ -101,7 +101,7 @@ describe('Redis Stream ingest', () => {
     cleanups.push(async () => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
     async function startChild(name: string) {
       const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/child-server.ts'], {
-        env: { ...process.env, REDIS_URL: redisUrl(), FW_TEST_CONFIG: config, FW_CONSUMER: name },
+        env: { ...process.env, REDIS_URL: redisUrl(), FW_TEST_CONFIG: config, FW_CONSUMER: name, FLOORWATCH_SUPERVISOR_TOKEN: TEST_TOKENS.supervisor },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       children.push(child);
@@ -120,7 +120,7 @@ describe('Redis Stream ingest', () => {
 
     const second = await startChild('second');
     const snap = await waitFor('every event applied', async () => {
-      const s = (await (await fetch(`http://127.0.0.1:${second.port}/api/snapshot`)).json()) as Snapshot;
+      const s = (await (await fetch(`http://127.0.0.1:${second.port}/api/snapshot`, { headers: bearer(TEST_TOKENS.supervisor) })).json()) as Snapshot;
       return s.ingest.accepted >= N && (await r.xpending(key, 'floorwatch') as [number])[0] === 0 ? s : undefined;
     }, 60_000);
     expect(snap.ingest.accepted).toBe(N);

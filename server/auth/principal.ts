@@ -1,0 +1,57 @@
+// Who is asking, what they may do, and what part of the snapshot they may see. Pure: no I/O.
+import { WINDOW_NAMES, type PerWindow, type Snapshot, type TeamWindow } from '../../shared/snapshot.js';
+import type { Page, Role } from './accounts.js';
+
+export interface Principal {
+  /** "user:wang", "token:t_x1", "env:supervisor", "demo", "first-run". */
+  id: string;
+  name: string;
+  roles: Role[];
+  /** Teams whose agent-level data a lead may see. */
+  teams: string[];
+  /** Pages a display may open. */
+  pages: Page[];
+}
+
+export const has = (p: Principal | null | undefined, role: Role) => Boolean(p?.roles.includes(role));
+
+/** Which snapshot a principal receives: everything, the floor board, or a lead's teams. */
+export type ViewKey = 'full' | 'board' | `lead:${string}`;
+
+export function viewKey(p: Principal): ViewKey | null {
+  if (has(p, 'supervisor') || has(p, 'admin')) return 'full';
+  if (has(p, 'lead')) return `lead:${[...p.teams].sort().join(',')}`;
+  if (has(p, 'display')) return 'board';
+  return null;
+}
+
+/** The pages a principal may open. */
+export function mayOpen(p: Principal | null, page: Page): boolean {
+  if (!p) return false;
+  if (has(p, 'supervisor') || has(p, 'admin')) return true;
+  if (page === 'lead') return has(p, 'lead');
+  if (page === 'wallboard') return has(p, 'lead') || (has(p, 'display') && p.pages.includes('wallboard'));
+  return has(p, 'display') && p.pages.includes(page);
+}
+
+/**
+ * The snapshot cut to a view. The board (a TV, seen by the whole floor) shows who is on break and the break-rate
+ * dots by design, but no agent table. A lead sees the floor and queue figures, every team's totals, and agent-level
+ * data (agents, names on break, per-agent rates) only for their own teams.
+ */
+export function projectSnapshot(s: Snapshot, view: ViewKey): Snapshot {
+  if (view === 'full') return s;
+  if (view === 'board') return { ...s, agents: [] };
+  const teams = new Set(view.slice('lead:'.length).split(',').filter(Boolean));
+  return {
+    ...s,
+    agents: s.agents.filter((a) => teams.has(a.teamId)),
+    teams: s.teams.map((t) => (teams.has(t.teamId) ? t : { ...t, onBreakAgents: [], windows: withoutAgentRates(t.windows) })),
+  };
+}
+
+function withoutAgentRates(windows: PerWindow<TeamWindow>): PerWindow<TeamWindow> {
+  const out = { ...windows };
+  for (const w of WINDOW_NAMES) out[w] = { ...windows[w], agentBreakRates: [] };
+  return out;
+}

@@ -12,6 +12,7 @@ export default defineConfig({
   workers: 1,
   retries: process.env.CI ? 1 : 0,
   timeout: 60_000,
+  globalSetup: './test/e2e/global-setup.ts',
   reporter: [['list'], ['json', { outputFile: 'test-results/playwright.json' }]],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
@@ -23,6 +24,13 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/api/health`,
     reuseExistingServer: false,
     timeout: 120_000,
-    env: { PORT: String(port), FLOORWATCH_SIMULATOR: 'on', FLOORWATCH_DATA_DIR: 'test-results/e2e-redis', LOG_LEVEL: 'warn' },
+    env: {
+      PORT: String(port),
+      FLOORWATCH_SIMULATOR: 'on',
+      FLOORWATCH_DATA_DIR: 'test-results/e2e-redis',
+      FLOORWATCH_USERS_FILE: 'test-results/e2e-users.json',
+      FLOORWATCH_SUPERVISOR_TOKEN: 'e2e-supervisor',
+      LOG_LEVEL: 'warn',
+    },
   },
 });

@@ -30,6 +30,15 @@ local maxTs = tonumber(redis.call('HGET', meta, 'maxTs') or '0')
 local statuses = {}
 local applied, dups, late = 0, 0, 0
 
+-- Sets a key's time to live once per script call: a batch touches the same bucket keys again and again.
+local expired = {}
+local function expireOnce(key, ttl)
+  if not expired[key] then
+    redis.call('EXPIRE', key, ttl)
+    expired[key] = true
+  end
+end
+
 -- ---------------------------------------------------------------- buckets
 local function bump(kind, id, fields, at, days, amount)
   -- minute bucket of `at`, and the day bucket that contains it
@@ -40,21 +49,21 @@ local function bump(kind, id, fields, at, days, amount)
     redis.call('HINCRBY', mkey, fields[i], amount)
     if dkey then redis.call('HINCRBY', P .. 'd:' .. kind .. ':' .. id .. ':' .. dkey, fields[i], amount) end
   end
-  redis.call('EXPIRE', mkey, opt.minuteTtlSec)
-  if dkey then redis.call('EXPIRE', P .. 'd:' .. kind .. ':' .. id .. ':' .. dkey, opt.dayTtlSec) end
+  expireOnce(mkey, opt.minuteTtlSec)
+  if dkey then expireOnce(P .. 'd:' .. kind .. ':' .. id .. ':' .. dkey, opt.dayTtlSec) end
 end
 
 local function setMax(kind, id, field, at, days, value)
   local mkey = P .. 'm:' .. kind .. ':' .. id .. ':' .. (math.floor(at / MIN) * MIN)
   local cur = tonumber(redis.call('HGET', mkey, field) or '-1')
   if value > cur then redis.call('HSET', mkey, field, value) end
-  redis.call('EXPIRE', mkey, opt.minuteTtlSec)
+  expireOnce(mkey, opt.minuteTtlSec)
   for d = 3, 1, -1 do
     if at >= days[d] then
       local dkey = P .. 'd:' .. kind .. ':' .. id .. ':' .. days[d]
       local dcur = tonumber(redis.call('HGET', dkey, field) or '-1')
       if value > dcur then redis.call('HSET', dkey, field, value) end
-      redis.call('EXPIRE', dkey, opt.dayTtlSec)
+      expireOnce(dkey, opt.dayTtlSec)
       break
     end
   end
@@ -77,8 +86,8 @@ local function spend(agentId, teamId, state, cat, lq, a, b, sign, days)
         redis.call('HINCRBY', mkeyA, fields[i], sign * (hi - lo))
         redis.call('HINCRBY', mkeyT, fields[i], sign * (hi - lo))
       end
-      redis.call('EXPIRE', mkeyA, opt.minuteTtlSec)
-      redis.call('EXPIRE', mkeyT, opt.minuteTtlSec)
+      expireOnce(mkeyA, opt.minuteTtlSec)
+      expireOnce(mkeyT, opt.minuteTtlSec)
     end
     m = m + MIN
   end
@@ -94,8 +103,8 @@ local function spend(agentId, teamId, state, cat, lq, a, b, sign, days)
         redis.call('HINCRBY', dkeyA, fields[i], sign * (hi - lo))
         redis.call('HINCRBY', dkeyT, fields[i], sign * (hi - lo))
       end
-      redis.call('EXPIRE', dkeyA, opt.dayTtlSec)
-      redis.call('EXPIRE', dkeyT, opt.dayTtlSec)
+      expireOnce(dkeyA, opt.dayTtlSec)
+      expireOnce(dkeyT, opt.dayTtlSec)
     end
   end
   -- after-call work belongs to the handle time of the queue of the agent's last call, counted when the wrap ends
@@ -103,22 +112,28 @@ local function spend(agentId, teamId, state, cat, lq, a, b, sign, days)
 end
 
 -- ---------------------------------------------------------------- agents
+-- At most this many transitions are kept per agent: enough for any human pace of state changes within the
+-- lateness, and it bounds the work per event. A late event older than the oldest one kept is rejected as late.
+local MAX_TIMELINE = 32
+
 local function loadAgent(agentId)
   local key = P .. 'agent:' .. agentId
   local h = redis.call('HMGET', key, 'team', 'name', 'st', 'r', 'c', 'since', 'lq', 'tl')
   if not h[3] then
     return { key = key, id = agentId, team = 'unassigned', name = agentId, st = 'out', r = '', c = '', since = nil, lq = '', tl = {} }
   end
+  local tl = cjson.decode(h[8] or '[]')
+  -- full: older transitions were dropped, so what came before the first one kept is not known
   return { key = key, id = agentId, team = h[1], name = h[2], st = h[3], r = h[4] or '', c = h[5] or '', since = tonumber(h[6]),
-           lq = h[7] or '', tl = cjson.decode(h[8] or '[]') }
+           lq = h[7] or '', tl = tl, full = #tl >= MAX_TIMELINE }
 end
 
 local function saveAgent(ag, ts)
   -- keep the transitions a late event may still fall between: those within the lateness, plus the one before them
   local horizon = ts - lateMs
   if not opt.replay then horizon = math.min(horizon, opt.wallNow - lateMs) end
-  local keepFrom = 1
-  for i = 1, #ag.tl do if ag.tl[i][1] < horizon then keepFrom = i end end
+  local keepFrom = math.max(1, #ag.tl - MAX_TIMELINE + 1)
+  for i = keepFrom, #ag.tl do if ag.tl[i][1] < horizon then keepFrom = i end end
   local kept = {}
   for i = keepFrom, #ag.tl do kept[#kept + 1] = ag.tl[i] end
   redis.call('HSET', ag.key, 'team', ag.team, 'name', ag.name, 'st', ag.st, 'r', ag.r, 'c', ag.c, 'since', ag.since, 'lq', ag.lq,
@@ -152,6 +167,7 @@ local function transition(ag, ts, st, r, cat, days)
   -- late: find the last transition at or before ts and the one after it
   local j = 0
   for i = 1, #ag.tl do if ag.tl[i][1] <= ts then j = i end end
+  if j == 0 and ag.full then return 'late' end
   local nextTs = ag.tl[j + 1][1]
   if j > 0 then
     local prev = ag.tl[j]
@@ -279,15 +295,15 @@ local function applyOne(e)
     ag.team = e.teamId
     if e.name then ag.name = e.name end
     -- logging in makes an agent ready; a login while already logged in changes nothing
-    if stateAt(ag, e.ts) == 'out' then transition(ag, e.ts, 'idle', '', '', e.days) end
+    if stateAt(ag, e.ts) == 'out' and transition(ag, e.ts, 'idle', '', '', e.days) == 'late' then return 'late' end
     saveAgent(ag, e.ts)
   elseif t == 'agent.logout' then
     local ag = loadAgent(e.agentId)
-    transition(ag, e.ts, 'out', '', '', e.days)
+    if transition(ag, e.ts, 'out', '', '', e.days) == 'late' then return 'late' end
     saveAgent(ag, e.ts)
   elseif t == 'agent.state' then
     local ag = loadAgent(e.agentId)
-    transition(ag, e.ts, e.state, e.reason or '', e.cat or '', e.days)
+    if transition(ag, e.ts, e.state, e.reason or '', e.cat or '', e.days) == 'late' then return 'late' end
     saveAgent(ag, e.ts)
   elseif t == 'call.queued' then onQueued(e)
   elseif t == 'call.answered' then onOutcome(e, 'answered')
@@ -309,9 +325,11 @@ for i = 1, #events do
     statuses[i] = 2; late = late + 1
   else
     local ok, err = pcall(applyOne, e)
-    if ok then
+    if ok and err == 'late' then
+      statuses[i] = 2; late = late + 1
+    elseif ok then
       redis.call('SADD', seenKey, e.id)
-      redis.call('EXPIRE', seenKey, opt.dedupeSec)
+      expireOnce(seenKey, opt.dedupeSec)
       if e.ts > maxTs then maxTs = e.ts end
       statuses[i] = 0; applied = applied + 1
     else

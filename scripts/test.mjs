@@ -24,8 +24,8 @@ const step = (name, cmd, args) => {
 };
 
 step('type-check', 'npm', ['run', '--silent', 'typecheck']);
+ensureClientBuilt(); // the integration tests open pages too
 step('unit + integration (vitest)', 'npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${join(results, 'vitest.json')}`]);
-ensureClientBuilt();
 step('browser (playwright)', 'npx', ['playwright', 'test']);
 
 // One closing line over both runners, so CI can count tests whichever runner found a failure.

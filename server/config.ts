@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { NOT_READY_CATEGORIES, type NotReadyCategory } from '../shared/events.js';
 import { parseTimeOfDay } from '../shared/time.js';
+import { alertThresholdsSchema } from './alerts/thresholds.js';
 
 const seconds = z.number().nonnegative();
 const fraction = z.number().min(0).max(1);
@@ -131,6 +132,8 @@ const fileSchema = z
       })
       .prefault({}),
     push: z.object({ intervalMs: z.number().int().min(50).default(250) }).prefault({}),
+    /** Alert thresholds (server/alerts/thresholds.ts); a supervisor can change them live. */
+    alerts: alertThresholdsSchema.prefault({}),
     redis: z.object({ keyPrefix: z.string().default('fw') }).prefault({}),
     sources: sourcesSchema,
     auth: z

@@ -19,6 +19,7 @@ import { SourceRegistry, startConfiguredSources } from './ingest/sources.js';
 import { startStreamConsumer, type StreamStatus } from './ingest/stream.js';
 import { startPushHub, type PushHub } from './push/hub.js';
 import { SnapshotService } from './snapshots.js';
+import { AlertsStore } from './store/alerts-store.js';
 import { AuthStore } from './store/auth-store.js';
 import { DutyLog } from './store/duty-log.js';
 import { Store } from './store/store.js';
@@ -43,6 +44,7 @@ export interface Floorwatch {
   url: string;
   store: Store;
   dutyLog: DutyLog;
+  alerts: AlertsStore;
   ingest: Ingest;
   snapshots: SnapshotService;
   push: PushHub;
@@ -80,7 +82,8 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     displaySessionDays: config.auth.displaySessionDays,
     signIn: { attempts: config.auth.signInAttempts, windowMinutes: config.auth.signInWindowMinutes },
   });
-  const snapshots = new SnapshotService(store, config, wall);
+  const alerts = new AlertsStore(redis, store.keys, dutyLog);
+  const snapshots = new SnapshotService(store, alerts, config, wall);
 
   const sources = new SourceRegistry(ingest, () => wall.now());
   const streamStatus: StreamStatus = { running: false, entriesRead: 0, lastEntryAt: null, errors: 0, deadLettered: 0 };
@@ -141,7 +144,13 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     },
   });
   const httpServer = createServer(app);
-  const push = startPushHub(httpServer, snapshots, auth, config.push.intervalMs, log);
+  const push = startPushHub(httpServer, {
+    snapshots,
+    auth,
+    actions: { auth, alerts, dutyLog, config, now: () => wall.now(), log },
+    intervalMs: config.push.intervalMs,
+    log,
+  });
   await new Promise<void>((res, rej) => {
     httpServer.once('error', rej);
     httpServer.listen(config.port, options.host ?? '0.0.0.0', () => res());
@@ -155,6 +164,7 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     url: `http://127.0.0.1:${port}`,
     store,
     dutyLog,
+    alerts,
     ingest,
     snapshots,
     push,

@@ -1,13 +1,18 @@
-// Reads the floor from the store and turns it into a snapshot with the metric functions.
+// Makes the snapshot: reads the floor from the store, applies the metric formulas, evaluates the alert rules (whose
+// lifecycle lives in Redis) and adds the supervisor's controls (callback mode, broadcast).
 import type { Snapshot } from '../shared/snapshot.js';
 import { dayPeriodStart, type Clock } from '../shared/time.js';
+import { evaluateRules } from './alerts/rules.js';
+import { effectiveThresholds, type AlertThresholds } from './alerts/thresholds.js';
 import type { Config } from './config.js';
 import { buildSnapshot } from './metrics/snapshot.js';
+import type { AlertsStore } from './store/alerts-store.js';
 import type { Store } from './store/store.js';
 
 export class SnapshotService {
   constructor(
     private readonly store: Store,
+    private readonly alerts: AlertsStore,
     private readonly config: Config,
     private readonly wall: Clock,
   ) {}
@@ -19,10 +24,22 @@ export class SnapshotService {
     return { now: this.config.clock === 'replay' && meta.maxTs !== null ? meta.maxTs : wallNow, version: meta.version };
   }
 
+  /** The thresholds in force now: the config file's, with the supervisor's live changes on top. */
+  async thresholds(): Promise<AlertThresholds> {
+    const controls = await this.alerts.readControls(this.wall.now());
+    return effectiveThresholds(this.config.alerts, controls.thresholdOverrides);
+  }
+
   async compute(): Promise<Snapshot> {
     const { now } = await this.now();
     const dayStart = dayPeriodStart(now, this.config.site.timeZone, this.config.dayResetMinutes);
-    const floor = await this.store.readFloor(now, dayStart, this.config.queues.map((q) => q.id), this.config.teams.map((t) => t.id));
-    return buildSnapshot({ floor, now, wallNow: this.wall.now(), dayStart, config: this.config });
+    const [floor, controls] = await Promise.all([
+      this.store.readFloor(now, dayStart, this.config.queues.map((q) => q.id), this.config.teams.map((t) => t.id)),
+      this.alerts.readControls(this.wall.now()),
+    ]);
+    const metrics = buildSnapshot({ floor, now, wallNow: this.wall.now(), dayStart, config: this.config });
+    const thresholds = effectiveThresholds(this.config.alerts, controls.thresholdOverrides);
+    const alerts = await this.alerts.step(evaluateRules(metrics, thresholds, controls.callbackModes, now), now);
+    return { ...metrics, alerts, callbackModes: controls.callbackModes, broadcast: controls.broadcast };
   }
 }

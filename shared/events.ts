@@ -29,6 +29,7 @@ export const eventSchema = z.discriminatedUnion('type', [
   z.object({ ...base, type: z.literal('call.callback_requested'), callId: id, queueId: id }),
   z.object({ ...base, type: z.literal('call.overflowed'), callId: id, queueId: id, toQueueId: id }),
   z.object({ ...base, type: z.literal('call.ended'), callId: id, agentId: id.optional() }),
+  z.object({ ...base, type: z.literal('call.callback_completed'), callId: id, queueId: id, agentId: id.optional() }),
 ]);
 
 /** An event after validation: `ts` is epoch milliseconds. */

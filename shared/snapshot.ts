@@ -22,7 +22,10 @@ export interface QueueWindow {
   abandoned: number;
   shortAbandoned: number;
   callbacks: number;
+  /** Callbacks made (call.callback_completed) in the window. */
+  callbacksCompleted: number;
   overflowedOut: number;
+  overflowedIn: number;
   answeredWithinThreshold: number;
   abandonedAfterThreshold: number;
   /** answered / offered (接通率). */
@@ -50,6 +53,10 @@ export interface QueueSnapshot {
   serviceLevelSeconds: number;
   serviceLevelTarget: number;
   shortAbandonSeconds: number;
+  /** Callbacks requested today and not yet made. */
+  callbacksPending: number;
+  /** Agents logged in to a team that serves this queue and ready now (idle). */
+  availableAgents: number;
   windows: PerWindow<QueueWindow>;
 }
 
@@ -164,6 +171,61 @@ export interface Thresholds {
   minLoggedInSecondsForCv: number;
 }
 
+export const ALERT_RULES = [
+  'callback_enter',
+  'callback_leave',
+  'overflow',
+  'break_out_of_control',
+  'too_many_on_break',
+  'long_break',
+  'utilisation_high',
+  'utilisation_low',
+  'abandon_rate',
+  'feed_stale',
+] as const;
+export type AlertRule = (typeof ALERT_RULES)[number];
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+
+export interface AlertSubject {
+  kind: 'floor' | 'queue' | 'team' | 'agent';
+  id: string;
+  /** The team it concerns (a team, or an agent's team): its leads get it. */
+  teamId?: string;
+}
+
+export interface Alert {
+  id: string;
+  rule: AlertRule;
+  severity: AlertSeverity;
+  subject: AlertSubject;
+  /** Display name of the subject (queue, team or agent name). */
+  subjectName: string;
+  /** The figure that raised it and the threshold, e.g. { value: 0.41, threshold: 0.16 }. */
+  value: number | null;
+  threshold: number | null;
+  raisedAt: string;
+  /** Set when the condition ended (with hysteresis); cleared alerts stay listed for a while. */
+  clearedAt: string | null;
+  ack: { by: string; at: string; note: string } | null;
+}
+
+export interface CallbackModeState {
+  scope: 'queue' | 'team';
+  id: string;
+  on: boolean;
+  since: string;
+  by: string;
+}
+
+export interface Broadcast {
+  text: string;
+  /** 'all', or the team ids whose screens show it. */
+  audience: 'all' | string[];
+  expiresAt: string;
+  by: string;
+  at: string;
+}
+
 export interface Snapshot {
   /** ISO time the snapshot was computed for ("now" of the service clock). */
   generatedAt: string;
@@ -177,4 +239,9 @@ export interface Snapshot {
   queues: QueueSnapshot[];
   teams: TeamSnapshot[];
   agents: AgentSnapshot[];
+  /** Active alerts and those cleared in the last 30 minutes, newest first (cut to what the viewer may see). */
+  alerts: Alert[];
+  /** Callback mode switched on by a supervisor, per queue or team. */
+  callbackModes: CallbackModeState[];
+  broadcast: Broadcast | null;
 }

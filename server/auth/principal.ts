@@ -41,11 +41,18 @@ export function mayOpen(p: Principal | null, page: Page): boolean {
  */
 export function projectSnapshot(s: Snapshot, view: ViewKey): Snapshot {
   if (view === 'full') return s;
-  if (view === 'board') return { ...s, agents: [] };
+  if (view === 'board') {
+    // The floor's board: floor, queue and team alerts (not one agent's long break), and broadcasts to everyone.
+    return { ...s, agents: [], alerts: s.alerts.filter((a) => a.subject.kind !== 'agent'), broadcast: s.broadcast?.audience === 'all' ? s.broadcast : null };
+  }
   const teams = new Set(view.slice('lead:'.length).split(',').filter(Boolean));
+  const forTeams = (audience: 'all' | string[]) => audience === 'all' || audience.some((t) => teams.has(t));
   return {
     ...s,
     agents: s.agents.filter((a) => teams.has(a.teamId)),
+    // A lead gets the alerts that concern their teams (and pop-ups for them), nothing about other teams.
+    alerts: s.alerts.filter((a) => a.subject.teamId !== undefined && teams.has(a.subject.teamId)),
+    broadcast: s.broadcast && forTeams(s.broadcast.audience) ? s.broadcast : null,
     teams: s.teams.map((t) => (teams.has(t.teamId) ? t : { ...t, onBreakAgents: [], windows: withoutAgentRates(t.windows) })),
   };
 }

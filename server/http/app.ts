@@ -248,7 +248,6 @@ export function createApp(deps: AppDeps) {
   if (built) app.use(express.static(clientDir, { index: false, maxAge: '1h' }));
   app.get([...Object.keys(PAGE_ROUTES), '/login'], async (req: AuthedRequest, res, next) => {
     try {
-      if (!built) return void res.status(503).type('text').send('The client is not built: run `npm run build` (npm start does it for you).');
       const page = PAGE_ROUTES[req.path];
       const token = typeof req.query.token === 'string' ? req.query.token : null;
       if (page && token) {
@@ -265,6 +264,7 @@ export function createApp(deps: AppDeps) {
           return void res.status(403).type('text').send('Your sign-in may not open this page.');
         }
       }
+      if (!built) return void res.status(503).type('text').send('The client is not built: run `npm run build` (npm start does it for you).');
       res.sendFile('index.html', { root: clientDir, maxAge: 0 });
     } catch (e) {
       next(e);

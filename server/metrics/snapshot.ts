@@ -101,7 +101,10 @@ function countStates(agents: AgentRecord[]) {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function buildSnapshot({ floor, now, wallNow, dayStart, config }: SnapshotInput): Snapshot {
+/** What the metrics give; alerts, callback modes and the broadcast are added from their own store. */
+export type MetricsSnapshot = Omit<Snapshot, 'alerts' | 'callbackModes' | 'broadcast'>;
+
+export function buildSnapshot({ floor, now, wallNow, dayStart, config }: SnapshotInput): MetricsSnapshot {
   const ranges = windowRanges(now, dayStart);
   const perWindow = <T>(f: (r: WindowRange) => T) => Object.fromEntries(ranges.map((r) => [r.name, f(r)])) as PerWindow<T>;
   const minLoggedInMs = config.thresholds.minLoggedInMinutesForCv * MINUTE_MS;
@@ -171,9 +174,13 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config }: Snapsho
     };
   });
 
+  // Ready agents per queue: those whose login named the queue; when no login names queues, every ready agent.
+  const queuesKnown = floor.agents.some((a) => a.queues.length > 0);
+  const idle = floor.agents.filter((a) => a.state === 'idle');
   const queues: QueueSnapshot[] = floor.queueIds.map((queueId) => {
     const q = config.queue(queueId);
     const w = floor.waiting.get(queueId) ?? { count: 0, oldestTs: null };
+    const today = floor.buckets.q.get(queueId)?.today ?? {};
     return {
       queueId,
       name: q.name,
@@ -183,6 +190,8 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config }: Snapsho
       serviceLevelSeconds: q.serviceLevelSeconds,
       serviceLevelTarget: q.serviceLevelTarget,
       shortAbandonSeconds: q.shortAbandonSeconds,
+      callbacksPending: Math.max(0, (today.cb ?? 0) - (today.cbd ?? 0)),
+      availableAgents: queuesKnown ? idle.filter((a) => a.queues.includes(queueId)).length : idle.length,
       windows: perWindow((r) => queueWindow(sumWindow(floor.buckets.q.get(queueId), r), config.excludeShortAbandons)),
     };
   });

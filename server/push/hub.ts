@@ -11,6 +11,7 @@ import { SOCKET_PATH } from '../../shared/socket.js';
 import type { Auth, Credential } from '../auth/auth.js';
 import { projectSnapshot, viewKey, type Principal, type ViewKey } from '../auth/principal.js';
 import type { SnapshotService } from '../snapshots.js';
+import { registerActions, type ActionDeps } from './actions.js';
 
 /** Time-based figures (time on break, longest wait) change without events: recompute at least this often. */
 const IDLE_REFRESH_MS = 1000;
@@ -44,7 +45,16 @@ function sameOrigin(req: IncomingMessage): boolean {
   }
 }
 
-export function startPushHub(httpServer: HttpServer, snapshots: SnapshotService, auth: Auth, intervalMs: number, log: Logger): PushHub {
+export interface PushOptions {
+  snapshots: SnapshotService;
+  auth: Auth;
+  /** What the screens' actions (acknowledge, callback mode, …) need. */
+  actions: ActionDeps;
+  intervalMs: number;
+  log: Logger;
+}
+
+export function startPushHub(httpServer: HttpServer, { snapshots, auth, actions, intervalMs, log }: PushOptions): PushHub {
   const io: FwServer = new Server(httpServer, {
     path: SOCKET_PATH,
     serveClient: false,
@@ -88,6 +98,7 @@ export function startPushHub(httpServer: HttpServer, snapshots: SnapshotService,
       if (typeof reply !== 'function') return;
       compute().then((s) => reply(projectSnapshot(s, socket.data.view)), (err) => log.error({ err }, 'snapshot:get failed'));
     });
+    registerActions(socket, actions);
   });
 
   /** Each room gets its cut; the cut is made once per view, not per socket. */

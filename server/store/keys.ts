@@ -2,7 +2,8 @@
 //
 //   <p>meta                     hash   maxTs, lastEventWall, accepted, duplicates, late, rejected, version
 //   <p>seen:<minute>            set    event ids seen with ts in that minute (dedupe; TTL ingest.dedupeSeconds)
-//   <p>agent:<agentId>          hash   team, name, st, r (reason), c (category), since, lq (last queue), tl (timeline JSON)
+//   <p>agent:<agentId>          hash   team, name, st, r (reason), c (category), since, lq (last queue), tl (timeline JSON),
+//                                      qs (queues JSON, from agent.login)
 //   <p>agents                   zset   agentId -> ts of its latest event
 //   <p>agents:on                set    agents logged in now
 //   <p>queues                   set    queue ids seen in events
@@ -15,8 +16,15 @@
 //   <p>firstrun:<sha256(code)>  string the one-time first-run sign-in code (TTL 24 h)
 //   <p>rate:<name>:<subject>    string hits in the current fixed window (TTL = the window)
 //   <p>dutylog                  stream the duty log: kind, actor, detail (JSON), capped at ~100,000 entries
+//   <p>alert:<id>               hash   id, key, rule, severity, subject, subjectName, value, threshold, raisedAt,
+//                                      clearedAt, ackBy, ackAt, ackNote; <p>alert:seq the id counter
+//   <p>alertstate:<rule:kind:id> hash  phase (pending|raised|clearing), since, id; <p>alertstates: the set of them
+//   <p>alerts:active / :cleared zset   alert ids by raise / clear time
+//   <p>callbackmode             hash   "<scope>:<id>" -> JSON { scope, id, on, since, by }
+//   <p>broadcast                string JSON of the broadcast message, expiring with it
+//   <p>thresholds               string JSON of the supervisor's live alert-threshold changes
 //
-// Bucket fields: queue en, ans, ansK, ansT, wait, ab, abS, abT, cb, ovo, ovi, end, hand, wrap, mw;
+// Bucket fields: queue en, ans, ansK, ansT, wait, ab, abS, abT, cb, cbd, ovo, ovi, end, hand, wrap, mw;
 // agent and team li (logged-in ms), s:<state> ms, c:<category> ms, ans, end.
 export type BucketKind = 'q' | 't' | 'a';
 
@@ -36,6 +44,10 @@ export function keyBuilder(prefix: string) {
     firstRun: (codeHash: string) => `${p}firstrun:${codeHash}`,
     rate: (name: string, subject: string) => `${p}rate:${name}:${subject}`,
     dutyLog: () => `${p}dutylog`,
+    alert: (id: string) => `${p}alert:${id}`,
+    callbackModes: () => `${p}callbackmode`,
+    broadcast: () => `${p}broadcast`,
+    thresholds: () => `${p}thresholds`,
     /** Every key of this prefix, for tests and `npm run reset`. */
     pattern: () => `${p}*`,
   };

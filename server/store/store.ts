@@ -38,6 +38,8 @@ export interface AgentRecord {
   reason: string;
   category: string;
   since: number;
+  /** Queues the agent serves, when the login named them. */
+  queues: string[];
 }
 
 export interface EntityBuckets {
@@ -151,14 +153,23 @@ export class Store {
     const agentIds = [...new Set([...onIds, ...recentIds])].sort();
     const queueIds = [...new Set([...extraQueueIds, ...queueSet])].sort();
     const agentPipe = this.redis.pipeline();
-    for (const id of agentIds) agentPipe.hmget(k.agent(id), 'team', 'name', 'st', 'r', 'c', 'since');
+    for (const id of agentIds) agentPipe.hmget(k.agent(id), 'team', 'name', 'st', 'r', 'c', 'since', 'qs');
     for (const q of queueIds) agentPipe.zcard(k.waiting(q)).zrange(k.waiting(q), 0, 0, 'WITHSCORES');
     const second = (await agentPipe.exec()) ?? [];
     const agents: AgentRecord[] = [];
     agentIds.forEach((agentId, i) => {
-      const [team, name, st, r, c, since] = second[i]![1] as (string | null)[];
+      const [team, name, st, r, c, since, qs] = second[i]![1] as (string | null)[];
       if (!st) return;
-      agents.push({ agentId, teamId: team ?? 'unassigned', name: name ?? agentId, state: st as AgentRecord['state'], reason: r ?? '', category: c ?? '', since: Number(since) });
+      agents.push({
+        agentId,
+        teamId: team ?? 'unassigned',
+        name: name ?? agentId,
+        state: st as AgentRecord['state'],
+        reason: r ?? '',
+        category: c ?? '',
+        since: Number(since),
+        queues: qs ? (JSON.parse(qs) as string[]) : [],
+      });
     });
     const waiting = new Map<string, { count: number; oldestTs: number | null }>();
     queueIds.forEach((q, i) => {

@@ -12,7 +12,7 @@ afterEach(async () => {
   fw = null;
 });
 
-const postConnect = (body: string, headers = bearer(TEST_TOKENS.ingest)) =>
+const postConnect = (body: string, headers: Record<string, string> = bearer(TEST_TOKENS.ingest)) =>
   fetch(`${fw!.url}/api/connectors/amazon-connect`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
 describe('Amazon Connect connector', () => {

@@ -294,6 +294,7 @@ local function applyOne(e)
     local ag = loadAgent(e.agentId)
     ag.team = e.teamId
     if e.name then ag.name = e.name end
+    if e.queues then redis.call('HSET', ag.key, 'qs', cjson.encode(e.queues)) end
     -- logging in makes an agent ready; a login while already logged in changes nothing
     if stateAt(ag, e.ts) == 'out' and transition(ag, e.ts, 'idle', '', '', e.days) == 'late' then return 'late' end
     saveAgent(ag, e.ts)
@@ -311,6 +312,9 @@ local function applyOne(e)
   elseif t == 'call.callback_requested' then onOutcome(e, 'callback_requested')
   elseif t == 'call.overflowed' then onOutcome(e, 'overflowed')
   elseif t == 'call.ended' then onEnded(e)
+  elseif t == 'call.callback_completed' then
+    redis.call('SADD', P .. 'queues', e.queueId)
+    bump('q', e.queueId, { 'cbd' }, e.ts, e.days, 1)
   end
 end
 

@@ -64,6 +64,19 @@ export function parseEventsBody(text: string): { items: unknown[]; error?: strin
 }
 
 type AuthedRequest = Request & { principal?: Principal | null };
+
+/** RFC 4180 CSV, oldest first; the time also in the site's zone, for the handover report. */
+export function dutyLogCsv(rows: { at: number; kind: string; actor: string; detail: Record<string, unknown> }[], timeZone: string): string {
+  const local = new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'medium' });
+  // Cells that a spreadsheet would read as a formula are prefixed with ' (CSV injection).
+  const cell = (v: string) => {
+    const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+    return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  };
+  const lines = [['time (UTC)', `time (${timeZone})`, 'kind', 'actor', 'detail'].join(',')];
+  for (const r of rows) lines.push([new Date(r.at).toISOString(), local.format(r.at), r.kind, r.actor, JSON.stringify(r.detail)].map(cell).join(','));
+  return lines.join('\r\n') + '\r\n';
+}
 const problem = (res: Response, status: number, error: string, message: string) => res.status(status).json({ error, message });
 
 export function createApp(deps: AppDeps) {
@@ -226,6 +239,15 @@ export function createApp(deps: AppDeps) {
     try {
       const count = Math.min(1000, Math.max(1, Number(req.query.count ?? 200) || 200));
       res.json({ entries: await dutyLog.latest(count) });
+    } catch (e) {
+      next(e);
+    }
+  });
+  app.get('/api/duty-log.csv', allow('duty-log', (p) => has(p, 'supervisor') || has(p, 'admin')), async (req, res, next) => {
+    try {
+      const count = Math.min(100_000, Math.max(1, Number(req.query.count ?? 10_000) || 10_000));
+      const rows = (await dutyLog.latest(count)).reverse();
+      res.type('text/csv').attachment('duty-log.csv').send(dutyLogCsv(rows, config.site.timeZone));
     } catch (e) {
       next(e);
     }

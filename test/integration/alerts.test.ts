@@ -294,3 +294,23 @@ describe('lifecycle across processes, acknowledgement and controls', () => {
     expect(kinds).toEqual(expect.arrayContaining(['callback.on', 'broadcast.set', 'thresholds.changed', 'auth.denied']));
   });
 });
+
+describe('duty log export', () => {
+  it('exports the duty log as CSV for a supervisor, with notes, quoting and no formula injection', async () => {
+    const f = await floor();
+    const sup = io(f.fw.url, { transports: ['websocket'], auth: { token: TEST_TOKENS.supervisor } }) as Socket<ServerToClientEvents, ClientToServerEvents>;
+    cleanups.push(() => sup.close());
+    const note = (text: string) => new Promise<ActionReply>((resolve) => sup.emit('note:add', { text }, resolve));
+    expect(await note('Handover: queue "vip" slow, see ticket, 2 staff on standby')).toEqual({ ok: true });
+    expect(await note('=HYPERLINK("http://x")')).toEqual({ ok: true });
+    expect(await note('   ')).toMatchObject({ ok: false });
+    const res = await fetch(`${f.fw.url}/api/duty-log.csv`, { headers: { authorization: `Bearer ${TEST_TOKENS.supervisor}` } });
+    expect(res.headers.get('content-type')).toMatch(/text\/csv/);
+    const lines = (await res.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('time (UTC),time (UTC),kind,actor,detail');
+    const notes = lines.filter((l) => l.includes(',note,'));
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toContain('"{""text"":""Handover: queue \\""vip\\"" slow, see ticket, 2 staff on standby""}"');
+    expect((await fetch(`${f.fw.url}/api/duty-log.csv`)).status).toBe(401);
+  });
+});

@@ -93,11 +93,13 @@ export class Auth {
   async signIn(username: string, password: string, address: string): Promise<SignInResult> {
     const { attempts, windowMinutes } = this.o.signIn;
     const window = windowMinutes * 60;
-    for (const subject of [`user:${username.toLowerCase()}`, `ip:${address}`]) {
-      const h = await this.o.store.hit('signin', subject, subject.startsWith('ip:') ? attempts * 4 : attempts, window);
-      if (!h.allowed) {
-        await this.o.dutyLog.append('auth.signin.blocked', username, { address, retryAfterSeconds: h.retryAfterSeconds });
-        return { ok: false, reason: 'rate_limited', retryAfterSeconds: h.retryAfterSeconds };
+    // Failures are counted per user name and per address; at the limit even the right password is refused.
+    const limits: [string, number][] = [[`user:${username.toLowerCase()}`, attempts], [`ip:${address}`, attempts * 4]];
+    for (const [subject, limit] of limits) {
+      const l = await this.o.store.limited('signin', subject, limit);
+      if (l.limited) {
+        await this.o.dutyLog.append('auth.signin.blocked', username, { address, retryAfterSeconds: l.retryAfterSeconds });
+        return { ok: false, reason: 'rate_limited', retryAfterSeconds: l.retryAfterSeconds };
       }
     }
     this.o.accounts.reload();
@@ -105,6 +107,7 @@ export class Auth {
     // Hash even for an unknown user, so the answer takes the same time either way.
     const good = await verifyPassword(password, user?.password ?? DUMMY_PASSWORD_HASH);
     if (!user || !good) {
+      for (const [subject, limit] of limits) await this.o.store.hit('signin', subject, limit, window);
       await this.o.dutyLog.append('auth.signin.failed', username, { address });
       return { ok: false, reason: 'invalid' };
     }

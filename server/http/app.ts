@@ -8,7 +8,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Page } from '../auth/accounts.js';
-import { SESSION_COOKIE, type Auth } from '../auth/auth.js';
+import { DEMO_PRINCIPAL, SESSION_COOKIE, type Auth } from '../auth/auth.js';
 import { has, mayOpen, projectSnapshot, viewKey, type Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import { invalidItem } from '../ingest/pipeline.js';
@@ -119,7 +119,8 @@ export function createApp(deps: AppDeps) {
     async (req: AuthedRequest, res, next) => {
       try {
         const p = await principal(req);
-        if (!p) return void problem(res, 401, 'unauthorized', 'sign in or send a valid bearer token');
+        // The demo's anonymous viewer is no credential: what it may not do needs a sign-in (401), not another role.
+        if (!p || (p.id === DEMO_PRINCIPAL.id && !check(p))) return void problem(res, 401, 'unauthorized', 'sign in or send a valid bearer token');
         if (!check(p)) {
           await auth.denied(p, what, { path: req.path });
           return void problem(res, 403, 'forbidden', 'your role may not do this');
@@ -166,7 +167,7 @@ export function createApp(deps: AppDeps) {
     try {
       const p = await principal(req);
       if (!p) return void problem(res, 401, 'unauthorized', 'not signed in');
-      res.json({ id: p.id, name: p.name, roles: p.roles, teams: p.teams, pages: p.pages, demo: auth.demo && p.id === 'demo' });
+      res.json({ id: p.id, name: p.name, roles: p.roles, teams: p.teams, pages: p.pages, demo: auth.demo });
     } catch (e) {
       next(e);
     }
@@ -280,7 +281,8 @@ export function createApp(deps: AppDeps) {
       }
       if (page) {
         const p = await principal(req);
-        if (!p) return void res.redirect(303, `/login?next=${encodeURIComponent(req.path)}`);
+        // Not signed in (the demo's anonymous viewer included, for the pages it may not open): to the sign-in page.
+        if (!p || (p.id === DEMO_PRINCIPAL.id && !mayOpen(p, page))) return void res.redirect(303, `/login?next=${encodeURIComponent(req.path)}`);
         if (!mayOpen(p, page)) {
           await auth.denied(p, `page:${page}`);
           return void res.status(403).type('text').send('Your sign-in may not open this page.');

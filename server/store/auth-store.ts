@@ -49,8 +49,15 @@ export class AuthStore {
   /** Counts a hit in a fixed window; says whether it is within the limit and when to retry. */
   async hit(name: string, subject: string, limit: number, windowSeconds: number): Promise<{ allowed: boolean; retryAfterSeconds: number }> {
     const key = this.keys.rate(name, subject);
-    const [[, count], [, ttl]] = (await this.redis.multi().incr(key).expire(key, windowSeconds, 'NX').ttl(key).exec()) as [[null, number], [null, number], [null, number]];
+    const [[, count], , [, ttl]] = (await this.redis.multi().incr(key).expire(key, windowSeconds, 'NX').ttl(key).exec()) as [[null, number], [null, number], [null, number]];
     return { allowed: count <= limit, retryAfterSeconds: Math.max(1, ttl) };
+  }
+
+  /** Whether the hits counted so far reach the limit (without counting one), and when to retry. */
+  async limited(name: string, subject: string, limit: number): Promise<{ limited: boolean; retryAfterSeconds: number }> {
+    const key = this.keys.rate(name, subject);
+    const [[, count], [, ttl]] = (await this.redis.multi().get(key).ttl(key).exec()) as [[null, string | null], [null, number]];
+    return { limited: Number(count ?? 0) >= limit, retryAfterSeconds: Math.max(1, ttl) };
   }
 
   async clearHits(name: string, subject: string): Promise<void> {

@@ -131,8 +131,14 @@ describe('HTTP: every endpoint with no credentials, the wrong role and the right
 describe('sign-in', () => {
   it('slows brute force: after 3 failures the user name is blocked even with the right password', async () => {
     for (let i = 0; i < 3; i++) expect((await signIn('sup', `guess-${i}`)).status).toBe(401);
-    const blocked = await signIn('sup', 'supervisor-pass');
+    const blocked = await fetch(`${fw.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'sup', password: 'supervisor-pass' }) });
     expect(blocked.status).toBe(429);
+    // Retry-After is the rest of the 15-minute window, not a token second.
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(800);
+  });
+
+  it('counts only failed attempts: many good sign-ins are never blocked', async () => {
+    for (let i = 0; i < 6; i++) expect((await signIn('lead-a', 'lead-a-pass!')).status).toBe(200);
   });
 
   it('a first-run link works once', async () => {
@@ -193,5 +199,24 @@ describe('socket.io', () => {
     const s = io(fw.url, { transports: ['websocket'], auth: { token: TEST_TOKENS.supervisor }, extraHeaders: { origin: 'https://evil.example' }, reconnection: false }) as Client;
     sockets.push(s);
     await expect(firstSnapshot(s)).rejects.toBeTruthy();
+  });
+});
+
+describe('the demo (built-in simulator on)', () => {
+  it('opens the wallboard and its board snapshot to anyone, and sends them to sign in for the other pages', async () => {
+    const demo = await startTestFloorwatch({ simulator: { historyMinutes: 5 } }, { FLOORWATCH_SIMULATOR: 'on' });
+    try {
+      expect((await fetch(`${demo.url}/wallboard`)).status).toBe(200);
+      const sup = await fetch(`${demo.url}/supervisor`, { redirect: 'manual' });
+      expect(sup.status).toBe(303);
+      expect(sup.headers.get('location')).toBe('/login?next=%2Fsupervisor');
+      expect(await (await fetch(`${demo.url}/api/auth/me`)).json()).toMatchObject({ id: 'demo', demo: true });
+      const board = (await (await fetch(`${demo.url}/api/snapshot`)).json()) as Snapshot;
+      expect(board.agents).toEqual([]);
+      expect(board.floor.loggedIn).toBeGreaterThan(30);
+      expect((await demo.post([{ id: 'x', ts: Date.now(), type: 'call.queued', callId: 'c', queueId: 'q' }], {})).status).toBe(401);
+    } finally {
+      await demo.close();
+    }
   });
 });

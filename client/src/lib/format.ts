@@ -70,8 +70,8 @@ export function secondsSince(start: Maybe<string | number>, now: number): number
   return Math.max(0, (now - t) / 1000);
 }
 
-function timeFormat(locale: string, timeZone: string | undefined, seconds: boolean): Intl.DateTimeFormat {
-  const key = `${locale}|${timeZone ?? ''}|${seconds}`;
+function timeFormat(locale: string, timeZone: string | undefined, seconds: boolean, date = false): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone ?? ''}|${seconds}|${date}`;
   let f = timeFormats.get(key);
   if (!f) {
     const options: Intl.DateTimeFormatOptions = {
@@ -79,6 +79,7 @@ function timeFormat(locale: string, timeZone: string | undefined, seconds: boole
       minute: '2-digit',
       hourCycle: 'h23',
       ...(seconds ? { second: '2-digit' } : {}),
+      ...(date ? { month: 'short', day: 'numeric' } : {}),
     };
     try {
       f = new Intl.DateTimeFormat(locale, { ...options, timeZone });
@@ -102,4 +103,12 @@ export function clockTime(
   const t = typeof time === 'number' ? time : Date.parse(time);
   if (!Number.isFinite(t)) return DASH;
   return timeFormat(locale, timeZone, withSeconds).format(t);
+}
+
+/** A date and time "23 Nov, 09:38:52" in the site's time zone (24-hour), for logs. ISO string or epoch ms; invalid -> "–". */
+export function dateTime(time: Maybe<string | number>, timeZone: string | undefined, locale = 'en'): string {
+  if (time === null || time === undefined) return DASH;
+  const t = typeof time === 'number' ? time : Date.parse(time);
+  if (!Number.isFinite(t)) return DASH;
+  return timeFormat(locale, timeZone, true, true).format(t);
 }

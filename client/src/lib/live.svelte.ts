@@ -31,6 +31,11 @@ export class Live {
    * the service's times, so a TV with a wrong clock (or a replay clock) still shows the right waits.
    */
   clockOffsetMs = $state(0);
+  /**
+   * The server refused the connection: 'unauthorized' (no valid sign-in: the page should go to /login) or
+   * 'forbidden' (signed in, but this role gets no snapshot). No retries after either.
+   */
+  authError = $state<'unauthorized' | 'forbidden' | null>(null);
 
   /** "Now" on the service clock: use it for anything computed from snapshot times. */
   serviceNow = $derived(this.now + this.clockOffsetMs);
@@ -70,6 +75,7 @@ export class Live {
 
     socket.on('connect', () => {
       this.connected = true;
+      this.authError = null;
       this.unresponsive = false;
       // The server pushes a snapshot on connect too; asking makes sure we get one after every reconnect.
       this.#request();
@@ -79,8 +85,14 @@ export class Live {
       // After a server-side disconnect socket.io does not retry by itself: we do, after a pause.
       if (reason === 'io server disconnect') setTimeout(() => socket.connect(), 2_000);
     });
-    socket.on('connect_error', () => {
+    socket.on('connect_error', (err) => {
       this.connected = false;
+      if (err.message === 'unauthorized' || err.message === 'forbidden') {
+        // A refusal by the auth middleware: retrying with the same cookie would only be refused again.
+        this.authError = err.message;
+        socket.disconnect();
+        return;
+      }
       // A refusal by a server middleware leaves the socket inactive; keep trying anyway.
       if (!socket.active) setTimeout(() => socket.connect(), 5_000);
     });

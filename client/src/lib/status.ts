@@ -90,3 +90,31 @@ export function worst(...levels: (Level | null | undefined)[]): Level | null {
   if (levels.includes('normal')) return 'normal';
   return null;
 }
+
+/** Where a value sits against a band: under it, in it (edges included) or over it; null when there is no value. */
+export type BandPosition = 'below' | 'within' | 'above';
+
+export function bandPosition(value: Maybe, band: readonly [number, number]): BandPosition | null {
+  if (!valid(value)) return null;
+  if (value < band[0]) return 'below';
+  if (value > band[1]) return 'above';
+  return 'within';
+}
+
+/**
+ * A break rate against the 8-9% target: above the target is a warning (more breaks than planned), and from twice the
+ * target's top it is critical. Under the target is normal: fewer breaks are not a control problem.
+ */
+export function breakRateStatus(rate: Maybe, target: readonly [number, number]): Level | null {
+  if (!valid(rate)) return null;
+  if (rate > target[1] * 2) return 'critical';
+  if (rate > target[1]) return 'warning';
+  return 'normal';
+}
+
+/** Talk utilisation against the healthy 69-74% band: outside it (either side) is a warning. */
+export function utilisationStatus(value: Maybe, band: readonly [number, number]): Level | null {
+  const pos = bandPosition(value, band);
+  if (pos === null) return null;
+  return pos === 'within' ? 'normal' : 'warning';
+}

@@ -244,6 +244,13 @@ export function createApp(deps: AppDeps) {
       next(e);
     }
   });
+  app.get('/api/thresholds', allow('thresholds', (p) => has(p, 'supervisor') || has(p, 'admin')), async (_req, res, next) => {
+    try {
+      res.json({ thresholds: await snapshots.thresholds() });
+    } catch (e) {
+      next(e);
+    }
+  });
   app.get('/api/duty-log.csv', allow('duty-log', (p) => has(p, 'supervisor') || has(p, 'admin')), async (req, res, next) => {
     try {
       const count = Math.min(100_000, Math.max(1, Number(req.query.count ?? 10_000) || 10_000));

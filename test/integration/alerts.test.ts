@@ -286,6 +286,7 @@ describe('lifecycle across processes, acknowledgement and controls', () => {
     expect(await emit(sup, 'thresholds:set', { longBreak: { minutes: 'ten' } })).toMatchObject({ ok: false, error: expect.stringMatching(/longBreak\.minutes/) });
     expect(await emit(sup, 'thresholds:set', { longBreak: { minutes: 10 } })).toEqual({ ok: true });
     expect((await f.fw.snapshots.thresholds()).longBreak.minutes).toBe(10);
+    expect((await f.fw.get<{ thresholds: { longBreak: { minutes: number } } }>('/api/thresholds')).thresholds.longBreak.minutes).toBe(10);
 
     const board = await new Promise<Snapshot>((resolve) => tv.on('snapshot', (s) => s.broadcast !== null && s.callbackModes.length > 0 && resolve(s)));
     expect(board.callbackModes).toMatchObject([{ scope: 'queue', id: 'q', on: true }]);

@@ -16,7 +16,7 @@ import { demoSite } from './demo.js';
 import { AcdSimulator, startSimulator } from './ingest/simulator/index.js';
 import { AmazonConnectConnector } from './ingest/amazon-connect/connector.js';
 import { SourceRegistry, startConfiguredSources } from './ingest/sources.js';
-import { startStreamConsumer, type StreamStatus } from './ingest/stream.js';
+import { readDeadLetters, startStreamConsumer, type StreamStatus } from './ingest/stream.js';
 import { startPushHub, type PushHub } from './push/hub.js';
 import { SnapshotService } from './snapshots.js';
 import { AlertsStore } from './store/alerts-store.js';
@@ -130,6 +130,7 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     dutyLog,
     ingestEvents: sources.register('http'),
     amazonConnect: (body) => amazonConnect.handle(body),
+    deadLetters: (count) => readDeadLetters(redis, config.ingest.stream.key, count),
     snapshots,
     log,
     health: async () => {

@@ -30,6 +30,8 @@ export interface AppDeps {
   log: Logger;
   /** Details for /api/health (sources' status), shown to supervisors. */
   health: () => Promise<Record<string, unknown>>;
+  /** The newest stream entries parked in the dead-letter stream, with their reasons. */
+  deadLetters: (count: number) => Promise<unknown[]>;
   clientDir?: string;
 }
 
@@ -240,6 +242,13 @@ export function createApp(deps: AppDeps) {
     try {
       const count = Math.min(1000, Math.max(1, Number(req.query.count ?? 200) || 200));
       res.json({ entries: await dutyLog.latest(count) });
+    } catch (e) {
+      next(e);
+    }
+  });
+  app.get('/api/dead-letters', allow('dead-letters', (p) => has(p, 'supervisor') || has(p, 'admin')), async (req, res, next) => {
+    try {
+      res.json({ entries: await deps.deadLetters(Math.min(500, Math.max(1, Number(req.query.count ?? 100) || 100))) });
     } catch (e) {
       next(e);
     }

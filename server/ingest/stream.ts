@@ -30,6 +30,24 @@ export interface StreamStatus {
 /** The dead-letter stream beside a stream key: poison entries with the reason, for the supervisor to look at. */
 export const deadLetterKey = (key: string) => `${key}:dead`;
 
+export interface DeadLetter {
+  id: string;
+  /** The original stream entry id. */
+  entry: string;
+  reason: string;
+  /** The entry's `event` field as it was. */
+  event: string;
+}
+
+/** The newest dead letters first. */
+export async function readDeadLetters(redis: Redis, key: string, count: number): Promise<DeadLetter[]> {
+  const rows = await redis.xrevrange(deadLetterKey(key), '+', '-', 'COUNT', count);
+  return rows.map(([id, fields]) => {
+    const get = (f: string) => fields[fields.indexOf(f) + 1] ?? '';
+    return { id, entry: get('entry'), reason: get('reason'), event: fields.includes('event') ? get('event') : '' };
+  });
+}
+
 type Entry = [id: string, fields: string[]];
 
 function decodeEntry([, fields]: Entry): unknown {

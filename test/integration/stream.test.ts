@@ -81,6 +81,10 @@ describe('Redis Stream ingest', () => {
     expect(pending[0]).toBe(0);
     const health = await fw.get<{ sources: { stream: { detail: { deadLettered: number } } } }>('/api/health');
     expect(health.sources.stream.detail.deadLettered).toBe(1);
+    const listed = await fw.get<{ entries: { entry: string; reason: string; event: string }[] }>('/api/dead-letters');
+    expect(listed.entries).toHaveLength(1);
+    expect(listed.entries[0]!.reason).toMatch(/WRONGTYPE/);
+    expect(JSON.parse(listed.entries[0]!.event)).toMatchObject({ id: 'd2', agentId: 'broken' });
   });
 
   it('loses and double-counts nothing when the consuming process is killed mid-stream', async () => {

@@ -60,8 +60,21 @@ function sumWindow(b: EntityBuckets | undefined, range: WindowRange): Totals {
 function openState(agent: AgentRecord, from: number, now: number): Totals {
   if (agent.state === 'out') return {};
   const ms = Math.max(0, now - Math.max(agent.since, from));
-  const t: Totals = { li: ms, [`s:${agent.state}`]: ms };
-  if (agent.state === 'not_ready') t[`c:${agent.category}`] = ms;
+  return { [agent.state === 'not_ready' ? `c:${agent.category}` : `s:${agent.state}`]: ms };
+}
+
+/**
+ * The store keeps one field per state interval: s:<state>, or c:<category> for not-ready time. Logged-in time (li)
+ * is the sum of them all, and s:not_ready the sum of the categories.
+ */
+export function withDerived(t: Totals): Totals {
+  let li = 0, notReady = 0;
+  for (const [k, v] of Object.entries(t)) {
+    if (k.startsWith('c:')) notReady += v;
+    if (k.startsWith('s:') || k.startsWith('c:')) li += v;
+  }
+  t.li = li;
+  t['s:not_ready'] = notReady;
   return t;
 }
 
@@ -112,7 +125,7 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config }: Snapsho
   // Agents: closed time from their buckets plus the state they are in now.
   const agentTotals = new Map<string, PerWindow<Totals>>();
   const agents: AgentSnapshot[] = floor.agents.map((a) => {
-    const totals = perWindow((r) => addInto(sumWindow(floor.buckets.a.get(a.agentId), r), openState(a, r.from, now)));
+    const totals = perWindow((r) => withDerived(addInto(sumWindow(floor.buckets.a.get(a.agentId), r), openState(a, r.from, now))));
     agentTotals.set(a.agentId, totals);
     return {
       agentId: a.agentId,
@@ -137,6 +150,7 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config }: Snapsho
     const windows = perWindow((r): TeamWindow => {
       const t = sumWindow(floor.buckets.t.get(teamId), r);
       for (const a of members) addInto(t, openState(a, r.from, now));
+      withDerived(t);
       const counted = members
         .map((a) => ({ a, t: agentTotals.get(a.agentId)![r.name] }))
         .filter(({ t: at }) => (at.li ?? 0) >= minLoggedInMs && (at.li ?? 0) > 0);

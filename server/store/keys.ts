@@ -2,7 +2,7 @@
 //
 //   <p>meta                     hash   maxTs, lastEventWall, accepted, duplicates, late, rejected, version
 //   <p>seen:<minute>            set    event ids seen with ts in that minute (dedupe; TTL ingest.dedupeSeconds)
-//   <p>agent:<agentId>          hash   team, name, st, r (reason), c (category), since, lq (last queue), tl (timeline JSON),
+//   <p>agent:<agentId>          hash   team, name, st, r (reason), c (category), since, lq (last queue), tl (timeline, MessagePack),
 //                                      qs (queues JSON, from agent.login)
 //   <p>agents                   zset   agentId -> ts of its latest event
 //   <p>agents:on                set    agents logged in now
@@ -25,7 +25,8 @@
 //   <p>thresholds               string JSON of the supervisor's live alert-threshold changes
 //
 // Bucket fields: queue en, ans, ansK, ansT, wait, ab, abS, abT, cb, cbd, ovo, ovi, end, hand, wrap, mw;
-// agent and team li (logged-in ms), s:<state> ms, c:<category> ms, ans, end.
+// agent and team s:<state> ms (not not_ready), c:<category> ms (not-ready time by category), ans, end; logged-in time
+// is their sum (derived when reading, server/metrics/snapshot.ts).
 export type BucketKind = 'q' | 't' | 'a';
 
 export function keyBuilder(prefix: string) {

@@ -30,7 +30,7 @@ local maxTs = tonumber(redis.call('HGET', meta, 'maxTs') or '0')
 local statuses = {}
 local applied, dups, late = 0, 0, 0
 
--- Sets a key's time to live once per script call: a batch touches the same bucket keys again and again.
+-- Sets a key's time to live once per script call.
 local expired = {}
 local function expireOnce(key, ttl)
   if not expired[key] then
@@ -39,55 +39,99 @@ local function expireOnce(key, ttl)
   end
 end
 
--- ---------------------------------------------------------------- buckets
-local function bump(kind, id, fields, at, days, amount)
-  -- minute bucket of `at`, and the day bucket that contains it
-  local mkey = P .. 'm:' .. kind .. ':' .. id .. ':' .. (math.floor(at / MIN) * MIN)
-  local dkey = nil
-  if at >= days[3] then dkey = days[3] elseif at >= days[2] then dkey = days[2] elseif at >= days[1] then dkey = days[1] end
-  for i = 1, #fields do
-    redis.call('HINCRBY', mkey, fields[i], amount)
-    if dkey then redis.call('HINCRBY', P .. 'd:' .. kind .. ':' .. id .. ':' .. dkey, fields[i], amount) end
+-- Counter writes are combined: each event's increments are staged, added to the batch's on success (a failed event
+-- leaves no counts), and written once per bucket field at the end. A batch hits the same team, queue and day
+-- buckets again and again, so this saves most of the writes.
+local pending, pendingMax = {}, {}
+local staged, stagedMax = {}, {}
+
+local function incr(key, field, amount, ttl)
+  local k = staged[key]
+  if not k then k = { ttl = ttl, f = {} }; staged[key] = k end
+  k.f[field] = (k.f[field] or 0) + amount
+end
+
+local function keepMax(key, field, value, ttl)
+  local k = stagedMax[key]
+  if not k then k = { ttl = ttl, f = {} }; stagedMax[key] = k end
+  if value > (k.f[field] or -1) then k.f[field] = value end
+end
+
+local function commitStaged()
+  for key, k in pairs(staged) do
+    local p = pending[key]
+    if not p then p = { ttl = k.ttl, f = {} }; pending[key] = p end
+    for field, amount in pairs(k.f) do p.f[field] = (p.f[field] or 0) + amount end
   end
-  expireOnce(mkey, opt.minuteTtlSec)
-  if dkey then expireOnce(P .. 'd:' .. kind .. ':' .. id .. ':' .. dkey, opt.dayTtlSec) end
+  for key, k in pairs(stagedMax) do
+    local p = pendingMax[key]
+    if not p then p = { ttl = k.ttl, f = {} }; pendingMax[key] = p end
+    for field, value in pairs(k.f) do if value > (p.f[field] or -1) then p.f[field] = value end end
+  end
+  staged, stagedMax = {}, {}
+end
+
+local function flush()
+  for key, p in pairs(pending) do
+    for field, amount in pairs(p.f) do
+      if amount ~= 0 then redis.call('HINCRBY', key, field, amount) end
+    end
+    redis.call('EXPIRE', key, p.ttl)
+  end
+  for key, p in pairs(pendingMax) do
+    for field, value in pairs(p.f) do
+      if value > tonumber(redis.call('HGET', key, field) or '-1') then redis.call('HSET', key, field, value) end
+    end
+    redis.call('EXPIRE', key, p.ttl)
+  end
+end
+
+-- Queues seen: the set is written once per queue per call.
+local queuesAdded = {}
+local function addQueue(q)
+  if not queuesAdded[q] then
+    redis.call('SADD', P .. 'queues', q)
+    queuesAdded[q] = true
+  end
+end
+
+-- ---------------------------------------------------------------- buckets
+local function dayOf(at, days)
+  if at >= days[3] then return days[3] elseif at >= days[2] then return days[2] elseif at >= days[1] then return days[1] end
+  return nil
+end
+
+-- Adds to fields of the minute bucket of `at` and of the day bucket that contains it.
+local function bump(kind, id, fields, at, days, amount)
+  local mkey = P .. 'm:' .. kind .. ':' .. id .. ':' .. (math.floor(at / MIN) * MIN)
+  local day = dayOf(at, days)
+  for i = 1, #fields do
+    incr(mkey, fields[i], amount, opt.minuteTtlSec)
+    if day then incr(P .. 'd:' .. kind .. ':' .. id .. ':' .. day, fields[i], amount, opt.dayTtlSec) end
+  end
 end
 
 local function setMax(kind, id, field, at, days, value)
-  local mkey = P .. 'm:' .. kind .. ':' .. id .. ':' .. (math.floor(at / MIN) * MIN)
-  local cur = tonumber(redis.call('HGET', mkey, field) or '-1')
-  if value > cur then redis.call('HSET', mkey, field, value) end
-  expireOnce(mkey, opt.minuteTtlSec)
-  for d = 3, 1, -1 do
-    if at >= days[d] then
-      local dkey = P .. 'd:' .. kind .. ':' .. id .. ':' .. days[d]
-      local dcur = tonumber(redis.call('HGET', dkey, field) or '-1')
-      if value > dcur then redis.call('HSET', dkey, field, value) end
-      expireOnce(dkey, opt.dayTtlSec)
-      break
-    end
-  end
+  keepMax(P .. 'm:' .. kind .. ':' .. id .. ':' .. (math.floor(at / MIN) * MIN), field, value, opt.minuteTtlSec)
+  local day = dayOf(at, days)
+  if day then keepMax(P .. 'd:' .. kind .. ':' .. id .. ':' .. day, field, value, opt.dayTtlSec) end
 end
 
 -- Spreads the interval [a, b) of an agent's state over minute and day buckets of the agent and its team.
 -- sign is +1 to add, -1 to take back. Minutes older than the minute buckets' life are skipped.
+-- One field per interval: s:<state>, or c:<category> for not_ready. Logged-in time (the sum of them all) and
+-- not-ready time (the sum of the categories) are derived when the snapshot is made.
 local function spend(agentId, teamId, state, cat, lq, a, b, sign, days)
   if state == 'out' or b <= a then return end
-  local fields = { 'li', 's:' .. state }
-  if state == 'not_ready' then fields[3] = 'c:' .. cat end
+  local field = 's:' .. state
+  if state == 'not_ready' then field = 'c:' .. cat end
   local from = math.max(a, b - minuteKeepMs)
   local m = math.floor(from / MIN) * MIN
   while m < b do
     local lo, hi = math.max(from, m), math.min(b, m + MIN)
     if hi > lo then
-      local mkeyA = P .. 'm:a:' .. agentId .. ':' .. m
-      local mkeyT = P .. 'm:t:' .. teamId .. ':' .. m
-      for i = 1, #fields do
-        redis.call('HINCRBY', mkeyA, fields[i], sign * (hi - lo))
-        redis.call('HINCRBY', mkeyT, fields[i], sign * (hi - lo))
-      end
-      expireOnce(mkeyA, opt.minuteTtlSec)
-      expireOnce(mkeyT, opt.minuteTtlSec)
+      incr(P .. 'm:a:' .. agentId .. ':' .. m, field, sign * (hi - lo), opt.minuteTtlSec)
+      incr(P .. 'm:t:' .. teamId .. ':' .. m, field, sign * (hi - lo), opt.minuteTtlSec)
     end
     m = m + MIN
   end
@@ -97,14 +141,8 @@ local function spend(agentId, teamId, state, cat, lq, a, b, sign, days)
     local hi = b
     if d < 3 then hi = math.min(b, days[d + 1]) end
     if hi > lo then
-      local dkeyA = P .. 'd:a:' .. agentId .. ':' .. days[d]
-      local dkeyT = P .. 'd:t:' .. teamId .. ':' .. days[d]
-      for i = 1, #fields do
-        redis.call('HINCRBY', dkeyA, fields[i], sign * (hi - lo))
-        redis.call('HINCRBY', dkeyT, fields[i], sign * (hi - lo))
-      end
-      expireOnce(dkeyA, opt.dayTtlSec)
-      expireOnce(dkeyT, opt.dayTtlSec)
+      incr(P .. 'd:a:' .. agentId .. ':' .. days[d], field, sign * (hi - lo), opt.dayTtlSec)
+      incr(P .. 'd:t:' .. teamId .. ':' .. days[d], field, sign * (hi - lo), opt.dayTtlSec)
     end
   end
   -- after-call work belongs to the handle time of the queue of the agent's last call, counted when the wrap ends
@@ -113,19 +151,28 @@ end
 
 -- ---------------------------------------------------------------- agents
 -- At most this many transitions are kept per agent: enough for any human pace of state changes within the
--- lateness, and it bounds the work per event. A late event older than the oldest one kept is rejected as late.
-local MAX_TIMELINE = 32
+-- lateness (8 in 60 s), and it bounds the work per event. A late event older than the oldest one kept is rejected as
+-- late. The timeline is stored as MessagePack, which Lua packs and unpacks several times faster than JSON.
+local MAX_TIMELINE = 8
+
+local function decodeTimeline(raw)
+  if not raw or raw == '' then return {} end
+  local first = string.sub(raw, 1, 1)
+  if first == '[' or first == '{' then return cjson.decode(raw) end -- written by an earlier version
+  return cmsgpack.unpack(raw)
+end
 
 local function loadAgent(agentId)
   local key = P .. 'agent:' .. agentId
-  local h = redis.call('HMGET', key, 'team', 'name', 'st', 'r', 'c', 'since', 'lq', 'tl')
+  local h = redis.call('HMGET', key, 'team', 'name', 'st', 'r', 'c', 'since', 'lq', 'tl', 'at')
   if not h[3] then
-    return { key = key, id = agentId, team = 'unassigned', name = agentId, st = 'out', r = '', c = '', since = nil, lq = '', tl = {} }
+    return { key = key, id = agentId, team = 'unassigned', name = agentId, st = 'out', r = '', c = '', since = nil, lq = '', tl = {},
+             prevSt = 'out', prevAt = 0 }
   end
-  local tl = cjson.decode(h[8] or '[]')
+  local tl = decodeTimeline(h[8])
   -- full: older transitions were dropped, so what came before the first one kept is not known
   return { key = key, id = agentId, team = h[1], name = h[2], st = h[3], r = h[4] or '', c = h[5] or '', since = tonumber(h[6]),
-           lq = h[7] or '', tl = tl, full = #tl >= MAX_TIMELINE }
+           lq = h[7] or '', tl = tl, full = #tl >= MAX_TIMELINE, prevSt = h[3], prevAt = tonumber(h[9] or '0') }
 end
 
 local function saveAgent(ag, ts)
@@ -137,9 +184,12 @@ local function saveAgent(ag, ts)
   local kept = {}
   for i = keepFrom, #ag.tl do kept[#kept + 1] = ag.tl[i] end
   redis.call('HSET', ag.key, 'team', ag.team, 'name', ag.name, 'st', ag.st, 'r', ag.r, 'c', ag.c, 'since', ag.since, 'lq', ag.lq,
-    'tl', cjson.encode(kept))
-  redis.call('ZADD', P .. 'agents', ts, ag.id)
-  if ag.st == 'out' then redis.call('SREM', P .. 'agents:on', ag.id) else redis.call('SADD', P .. 'agents:on', ag.id) end
+    'tl', cmsgpack.pack(kept), 'at', math.max(ts, ag.prevAt))
+  -- the activity index only needs minutes, and the logged-in set only changes at a login or logout
+  if math.floor(ts / MIN) > math.floor(ag.prevAt / MIN) then redis.call('ZADD', P .. 'agents', 'GT', ts, ag.id) end
+  if (ag.st == 'out') ~= (ag.prevSt == 'out') then
+    if ag.st == 'out' then redis.call('SREM', P .. 'agents:on', ag.id) else redis.call('SADD', P .. 'agents:on', ag.id) end
+  end
 end
 
 -- The agent's state at ts according to its timeline ('out' before anything is known).
@@ -214,7 +264,7 @@ local function onQueued(e)
     redis.call('DEL', key)
     o, ot = nil, nil
   end
-  redis.call('SADD', P .. 'queues', e.queueId)
+  addQueue(e.queueId)
   bump('q', e.queueId, { 'en' }, e.ts, e.days, 1)
   if o then
     -- the outcome came first (out of order): recount it now that the wait is known
@@ -247,7 +297,7 @@ local function onOutcome(e, kind)
   if c[3] then return end -- the call already left the queue
   local q = c[1] or e.queueId
   local qt = tonumber(c[2])
-  redis.call('SADD', P .. 'queues', q)
+  addQueue(q)
   local wait = nil
   if qt then
     wait = math.max(0, e.ts - qt)
@@ -271,7 +321,7 @@ local function onOutcome(e, kind)
       countEnded(q, eag, e.ts, tonumber(ended[1]), cjson.decode(ended[2]))
     end
   elseif kind == 'overflowed' then
-    redis.call('SADD', P .. 'queues', e.toQueueId)
+    addQueue(e.toQueueId)
     bump('q', e.toQueueId, { 'ovi' }, e.ts, e.days, 1)
   end
   redis.call('EXPIRE', key, opt.callTtlSec)
@@ -313,7 +363,7 @@ local function applyOne(e)
   elseif t == 'call.overflowed' then onOutcome(e, 'overflowed')
   elseif t == 'call.ended' then onEnded(e)
   elseif t == 'call.callback_completed' then
-    redis.call('SADD', P .. 'queues', e.queueId)
+    addQueue(e.queueId)
     bump('q', e.queueId, { 'cbd' }, e.ts, e.days, 1)
   end
 end
@@ -323,26 +373,34 @@ for i = 1, #events do
   local ref = maxTs
   if not opt.replay then ref = opt.wallNow end
   local seenKey = P .. 'seen:' .. math.floor(e.ts / MIN)
-  if redis.call('SISMEMBER', seenKey, e.id) == 1 then
+  -- marked seen first (one command for the check); taken back if the event turns out late or fails, so that a
+  -- retry is not taken for a duplicate
+  if redis.call('SADD', seenKey, e.id) == 0 then
     statuses[i] = 1; dups = dups + 1
   elseif e.ts < ref - lateMs and not opt.acceptLate then
+    redis.call('SREM', seenKey, e.id)
     statuses[i] = 2; late = late + 1
   else
+    expireOnce(seenKey, opt.dedupeSec)
     local ok, err = pcall(applyOne, e)
-    if ok and err == 'late' then
-      statuses[i] = 2; late = late + 1
-    elseif ok then
-      redis.call('SADD', seenKey, e.id)
-      expireOnce(seenKey, opt.dedupeSec)
+    if ok and err ~= 'late' then
+      commitStaged()
       if e.ts > maxTs then maxTs = e.ts end
       statuses[i] = 0; applied = applied + 1
     else
-      if type(err) == 'table' then err = err.err or cjson.encode(err) end
-      statuses[i] = 'failed: ' .. tostring(err)
+      staged, stagedMax = {}, {}
+      redis.call('SREM', seenKey, e.id)
+      if ok then
+        statuses[i] = 2; late = late + 1
+      else
+        if type(err) == 'table' then err = err.err or cjson.encode(err) end
+        statuses[i] = 'failed: ' .. tostring(err)
+      end
     end
   end
 end
 
+flush()
 if applied > 0 then
   redis.call('HSET', meta, 'maxTs', maxTs, 'lastEventWall', opt.wallNow)
   redis.call('HINCRBY', meta, 'version', 1)

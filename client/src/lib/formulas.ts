@@ -33,6 +33,8 @@ export const METRIC_KEYS = [
   'callsAnswered',
   'timeInState',
   'agentState',
+  'callbacksPending',
+  'readyAgents',
 ] as const;
 export type MetricKey = (typeof METRIC_KEYS)[number];
 
@@ -124,6 +126,14 @@ const en: FormulaDict = {
   },
   callsAnswered: { name: 'Calls answered', formula: 'calls the agent answered in the window.' },
   timeInState: { name: 'Time in state', formula: 'since the agent entered the current state; ticks every second.' },
+  callbacksPending: {
+    name: 'Callbacks pending',
+    formula: 'callbacks requested today minus callbacks made (call.callback_completed).',
+  },
+  readyAgents: {
+    name: 'Ready agents',
+    formula: 'idle agents whose login named this queue (every idle agent when no login names queues).',
+  },
   agentState: {
     name: 'State',
     formula: 'the agent’s state as the ACD reports it; for not-ready, the reason code and its category (break, meal, training, meeting, other).',
@@ -170,6 +180,8 @@ const zhCN: FormulaDict = {
   agentUtilisation: { name: '本人通话利用率', formula: '该坐席的通话时长 ÷ 该坐席的登录时长。健康区间 {band}。' },
   callsAnswered: { name: '接听量', formula: '该坐席在时间窗内接听的来电数。' },
   timeInState: { name: '状态时长', formula: '自坐席进入当前状态起的时长，每秒更新。' },
+  callbacksPending: { name: '待回拨', formula: '今日预约回呼数减去已完成的回拨数（call.callback_completed）。' },
+  readyAgents: { name: '空闲坐席', formula: '登录时指定了本队列的空闲坐席（若登录均未指定队列，则为全部空闲坐席）。' },
   agentState: { name: '状态', formula: '话务系统上报的坐席状态；示忙时显示原因代码及其类别（小休、用餐、培训、会议、其他）。' },
 };
 

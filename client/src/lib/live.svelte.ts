@@ -2,9 +2,17 @@
 // It reconnects forever by itself (never a page reload) and asks for the snapshot again after every (re)connect.
 import { io, type Socket } from 'socket.io-client';
 import type { Snapshot } from '../../../shared/snapshot.js';
-import { SOCKET_PATH, type ClientToServerEvents, type ServerToClientEvents } from '../../../shared/socket.js';
+import { SOCKET_PATH, type ActionReply, type ClientToServerEvents, type ServerToClientEvents } from '../../../shared/socket.js';
 
 type FloorSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** The actions a screen can send (everything but snapshot:get), each answered { ok } or { ok: false, error }. */
+export type ActionName = Exclude<keyof ClientToServerEvents, 'snapshot:get'>;
+export type ActionRequest<E extends ActionName> = Parameters<ClientToServerEvents[E]>[0];
+export type { ActionReply };
+/** The errors `act` gives itself (everything else is the server's own text). */
+export const ACTION_OFFLINE = 'offline';
+export const ACTION_TIMEOUT = 'timeout';
 
 export interface LiveOptions {
   /** Origin to connect to; default the page's own origin. */
@@ -55,6 +63,26 @@ export class Live {
       watchdogMs: options.watchdogMs ?? 15_000,
       ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
     };
+  }
+
+  /**
+   * Sends an action and resolves with the server's answer: `{ ok: true }`, or `{ ok: false, error }` with the server's
+   * reason, ACTION_OFFLINE when there is no connection (nothing is queued to be sent later) or ACTION_TIMEOUT when no
+   * answer came. Never rejects.
+   */
+  act<E extends ActionName>(event: E, request: ActionRequest<E>): Promise<ActionReply> {
+    const socket = this.#socket;
+    if (!socket?.connected) return Promise.resolve({ ok: false, error: ACTION_OFFLINE });
+    // socket.io's typed emit cannot follow a generic event name; the request type is checked by the signature above.
+    const emitter = socket.timeout(this.#options.ackTimeoutMs) as unknown as {
+      emit(event: string, request: unknown, ack: (err: Error | null, reply?: ActionReply) => void): void;
+    };
+    return new Promise((resolve) => {
+      emitter.emit(event, request, (err, reply) => {
+        if (err) resolve({ ok: false, error: ACTION_TIMEOUT });
+        else resolve(reply && typeof reply === 'object' && 'ok' in reply ? reply : { ok: false, error: 'no answer' });
+      });
+    });
   }
 
   start(): void {

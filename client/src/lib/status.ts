@@ -2,9 +2,12 @@
 // Every level is shown with colour AND shape (● normal, ▲ warning, ■ critical) and, where there is room, a word.
 
 export type Level = 'normal' | 'warning' | 'critical';
+/** What a shape can show: a status level, or an alert's severity (info is a circle too, in the accent colour). */
+export type Mark = Level | 'info';
 
-export const SYMBOL: Record<Level, string> = {
+export const SYMBOL: Record<Mark, string> = {
   normal: '●',
+  info: '●',
   warning: '▲',
   critical: '■',
 };

@@ -89,6 +89,16 @@ describe('HTTP: every endpoint with no credentials, the wrong role and the right
     expect(kinds).toContain('auth.denied user:lead-a');
   });
 
+  it('supervisor-only reads (thresholds, dead letters, duty-log CSV): 401 / 403 (lead, display) / 200', async () => {
+    const { cookie } = await signIn('lead-a', 'lead-a-pass!');
+    for (const path of ['/api/thresholds', '/api/dead-letters', '/api/duty-log.csv']) {
+      expect((await get(path)).status, path).toBe(401);
+      expect((await get(path, { cookie })).status, path).toBe(403);
+      expect((await get(path, bearer(tokens.display))).status, path).toBe(403);
+      expect((await get(path, bearer(TEST_TOKENS.supervisor))).status, path).toBe(200);
+    }
+  });
+
   it('GET /api/health: details only for a supervisor', async () => {
     expect(await (await get('/api/health')).json()).toEqual({ ok: true });
     const detailed = (await (await get('/api/health', bearer(TEST_TOKENS.supervisor))).json()) as { sources?: unknown };

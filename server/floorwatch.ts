@@ -56,8 +56,9 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
   const log = options.log ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
   const wall = options.clock ?? wallClock;
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  // Blocking stream reads get a connection of their own so they never delay other commands.
+  // Blocking stream reads, and the snapshot's large reads, get connections of their own so they never delay ingest.
   const streamRedis = redis.duplicate();
+  const readRedis = redis.duplicate();
 
   // The demo keeps its numbers apart from real ones and starts from a clean floor each time.
   const keyPrefix = config.simulatorOn ? `${config.redis.keyPrefix}-demo` : config.redis.keyPrefix;
@@ -66,7 +67,7 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     replay: config.clock === 'replay',
     latenessMs: config.ingest.latenessSeconds * 1000,
     dedupeSeconds: config.ingest.dedupeSeconds,
-  });
+  }, readRedis);
   const ingest = new Ingest(store, config, wall);
   const dutyLog = new DutyLog(redis, store.keys, () => wall.now());
   const authStore = new AuthStore(redis, store.keys);
@@ -175,7 +176,7 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
         clearInterval(staleTimer);
         await Promise.all([stopStream(), stopSources()]);
         await push.stop();
-        await Promise.allSettled([redis.quit(), streamRedis.quit()]);
+        await Promise.allSettled([redis.quit(), streamRedis.quit(), readRedis.quit()]);
       })();
       return stopping;
     },

@@ -110,12 +110,31 @@ export function startStreamConsumer(redis: Redis, sink: SourceSink, options: Str
     } while (cursor !== '0-0' && !controller.signal.aborted);
   }
 
+  /**
+   * Entries every consumer of the group has read and acknowledged are of no more use: trim them (approximately, so
+   * Redis trims whole nodes). The stream is Floorwatch's own; another reader of it would need its own copy.
+   */
+  async function trimAcknowledged() {
+    const [, oldestPending] = (await redis.xpending(key, group)) as [number, string | null, ...unknown[]];
+    const groups = (await redis.xinfo('GROUPS', key)) as unknown[][];
+    const info = groups.map((g) => Object.fromEntries(g.reduce<[string, unknown][]>((acc, v, i) => (i % 2 ? acc : [...acc, [String(v), g[i + 1]]]), [])));
+    const delivered = info.find((g) => g.name === group)?.['last-delivered-id'] as string | undefined;
+    const keepFrom = oldestPending ?? delivered;
+    if (keepFrom) await redis.xtrim(key, 'MINID', '~', keepFrom);
+  }
+
   const done = (async () => {
     status.running = true;
     let claimedAt = 0;
+    let groupReady = false;
+    let batches = 0;
     while (!controller.signal.aborted) {
       try {
-        await ensureGroup();
+        if (!groupReady) {
+          await ensureGroup();
+          groupReady = true;
+        }
+        if (++batches % 50 === 0) await trimAcknowledged();
         // Our own unacknowledged entries first (after a crash of this consumer), then others' abandoned ones.
         const own = (await redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', key, '0')) as [string, Entry[]][] | null;
         await applyEntries(own?.[0]?.[1] ?? []);
@@ -129,6 +148,7 @@ export function startStreamConsumer(redis: Redis, sink: SourceSink, options: Str
         await applyEntries(reply?.[0]?.[1] ?? []);
       } catch (e) {
         if (controller.signal.aborted) break;
+        groupReady = false; // the stream may have been deleted: create the group again
         status.errors++;
         log.error({ err: e }, 'stream consumer error; retrying in 1 s');
         await new Promise((r) => setTimeout(r, 1000));

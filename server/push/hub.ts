@@ -112,25 +112,30 @@ export function startPushHub(httpServer: HttpServer, { snapshots, auth, actions,
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
   async function tick() {
+    const started = Date.now();
     try {
-      const { version } = await snapshots.now();
-      const due = version !== lastVersion || Date.now() - lastComputeAt >= IDLE_REFRESH_MS;
-      if (due) {
-        lastVersion = version;
-        lastComputeAt = Date.now();
-        const snap = await compute();
-        const { generatedAt: _ignored, ...rest } = snap;
-        const json = JSON.stringify(rest);
-        latest = snap;
-        if (json !== latestJson) {
-          latestJson = json;
-          broadcast(snap);
+      // Nobody watching from this process: nothing to compute (HTTP readers compute their own).
+      if (io.engine.clientsCount > 0) {
+        const { version } = await snapshots.now();
+        const due = version !== lastVersion || Date.now() - lastComputeAt >= IDLE_REFRESH_MS;
+        if (due) {
+          lastVersion = version;
+          lastComputeAt = Date.now();
+          const snap = await compute();
+          const { generatedAt: _ignored, ...rest } = snap;
+          const json = JSON.stringify(rest);
+          latest = snap;
+          if (json !== latestJson) {
+            latestJson = json;
+            broadcast(snap);
+          }
         }
       }
     } catch (err) {
       log.error({ err }, 'snapshot push failed');
     }
-    if (!stopped) timer = setTimeout(tick, intervalMs);
+    // A fixed period from the start of this tick, not intervalMs after a slow snapshot.
+    if (!stopped) timer = setTimeout(tick, Math.max(0, intervalMs - (Date.now() - started)));
   }
   timer = setTimeout(tick, 0);
 

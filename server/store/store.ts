@@ -84,7 +84,15 @@ export class Store {
   readonly keys: Keys;
   private readonly redis: RedisWithScripts;
 
-  constructor(redis: Redis, private readonly options: StoreOptions) {
+  /**
+   * `reader` serves the snapshot reads (tens of thousands of commands on a large floor) so that event batches on
+   * `redis` do not queue behind them; it defaults to the same connection.
+   */
+  constructor(
+    redis: Redis,
+    private readonly options: StoreOptions,
+    private readonly reader: Redis = redis,
+  ) {
     this.keys = keyBuilder(options.keyPrefix);
     // defineCommand sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
     if (!('fwApplyBatch' in redis)) redis.defineCommand('fwApplyBatch', { numberOfKeys: 1, lua: applyScript });
@@ -152,7 +160,7 @@ export class Store {
 
     const agentIds = [...new Set([...onIds, ...recentIds])].sort();
     const queueIds = [...new Set([...extraQueueIds, ...queueSet])].sort();
-    const agentPipe = this.redis.pipeline();
+    const agentPipe = this.reader.pipeline();
     for (const id of agentIds) agentPipe.hmget(k.agent(id), 'team', 'name', 'st', 'r', 'c', 'since', 'qs');
     for (const q of queueIds) agentPipe.zcard(k.waiting(q)).zrange(k.waiting(q), 0, 0, 'WITHSCORES');
     const second = (await agentPipe.exec()) ?? [];
@@ -186,7 +194,7 @@ export class Store {
       ...agents.map((a) => ['a', a.agentId] as [BucketKind, string]),
     ];
     const currentMinute = floorTo(now, MINUTE_MS);
-    const bucketPipe = this.redis.pipeline();
+    const bucketPipe = this.reader.pipeline();
     for (const [kind, id] of entities) {
       for (let i = 0; i < MINUTES_READ; i++) bucketPipe.hgetall(k.minuteBucket(kind, id, currentMinute - (MINUTES_READ - 1 - i) * MINUTE_MS));
       bucketPipe.hgetall(k.dayBucket(kind, id, dayStart));

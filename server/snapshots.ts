@@ -5,7 +5,7 @@ import { dayPeriodStart, type Clock } from '../shared/time.js';
 import { evaluateRules } from './alerts/rules.js';
 import { effectiveThresholds, type AlertThresholds } from './alerts/thresholds.js';
 import type { Config } from './config.js';
-import { buildSnapshot } from './metrics/snapshot.js';
+import { buildSnapshot, windowRanges } from './metrics/snapshot.js';
 import type { AlertsStore } from './store/alerts-store.js';
 import type { Store } from './store/store.js';
 
@@ -34,7 +34,13 @@ export class SnapshotService {
     const { now } = await this.now();
     const dayStart = dayPeriodStart(now, this.config.site.timeZone, this.config.dayResetMinutes);
     const [floor, controls] = await Promise.all([
-      this.store.readFloor(now, dayStart, this.config.queues.map((q) => q.id), this.config.teams.map((t) => t.id)),
+      this.store.readFloor(
+        now,
+        dayStart,
+        windowRanges(now, dayStart).flatMap((r) => (r.minuteIndexes ? [{ name: r.name, firstMinuteIndex: r.minuteIndexes[0] }] : [])),
+        this.config.queues.map((q) => q.id),
+        this.config.teams.map((t) => t.id),
+      ),
       this.alerts.readControls(this.wall.now()),
     ]);
     const metrics = buildSnapshot({ floor, now, wallNow: this.wall.now(), dayStart, config: this.config });

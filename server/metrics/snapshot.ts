@@ -31,10 +31,11 @@ export interface SnapshotInput {
   config: Config;
 }
 
-interface WindowRange {
+export interface WindowRange {
   name: WindowName;
   from: number;
-  /** Indexes into EntityBuckets.minutes, or null for "today" (the day bucket). */
+  /** The minutes summed, as indexes into the MINUTES_READ minutes the store reads (the last is the current one), or
+   * null for "today" (the day bucket). */
   minuteIndexes: [number, number] | null;
 }
 
@@ -48,12 +49,10 @@ export function windowRanges(now: number, dayStart: number): WindowRange[] {
   });
 }
 
+/** A fresh copy of an entity's totals for a window (callers add to it). */
 function sumWindow(b: EntityBuckets | undefined, range: WindowRange): Totals {
-  const totals: Totals = {};
-  if (!b) return totals;
-  if (!range.minuteIndexes) return addInto(totals, b.today);
-  for (let i = range.minuteIndexes[0]; i <= range.minuteIndexes[1]; i++) addInto(totals, b.minutes[i] ?? {});
-  return totals;
+  if (!b) return {};
+  return addInto({}, range.minuteIndexes ? (b.windows[range.name] ?? {}) : b.today);
 }
 
 /** The part of an agent's current (not yet closed) state that falls in the window, as bucket fields. */

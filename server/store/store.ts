@@ -43,9 +43,15 @@ export interface AgentRecord {
 }
 
 export interface EntityBuckets {
-  /** Minute buckets, oldest first: index i is the minute starting at currentMinute - (MINUTES_READ - 1 - i) minutes. */
-  minutes: Counters[];
+  /** Totals of each rolling window (summed in Redis from its minute buckets). */
+  windows: Record<string, Counters>;
   today: Counters;
+}
+
+/** A rolling window to sum: the minutes firstMinuteIndex .. MINUTES_READ - 1 of those read (the last is the current). */
+export interface WindowSpec {
+  name: string;
+  firstMinuteIndex: number;
 }
 
 export interface StoreMeta {
@@ -77,8 +83,14 @@ const CALL_TTL_SEC = 86_400;
 const CHUNK = 250;
 
 const applyScript = readFileSync(new URL('./lua/apply-batch-1.lua', import.meta.url), 'utf8');
+const sumScript = readFileSync(new URL('./lua/sum-windows-0.lua', import.meta.url), 'utf8');
+/** Entities per summing call: keeps each call short so event batches are not held up behind it. */
+const SUM_CHUNK = 200;
 
-type RedisWithScripts = Redis & { fwApplyBatch(meta: string, prefix: string, options: string, events: string): Promise<number[]> };
+type RedisWithScripts = Redis & {
+  fwApplyBatch(meta: string, prefix: string, options: string, events: string): Promise<number[]>;
+  fwSumWindows(prefix: string, firstMinute: number, dayStart: number, windows: string, entities: string): Promise<string>;
+};
 
 export class Store {
   readonly keys: Keys;
@@ -96,6 +108,7 @@ export class Store {
     this.keys = keyBuilder(options.keyPrefix);
     // defineCommand sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
     if (!('fwApplyBatch' in redis)) redis.defineCommand('fwApplyBatch', { numberOfKeys: 1, lua: applyScript });
+    if (!('fwSumWindows' in reader)) reader.defineCommand('fwSumWindows', { numberOfKeys: 0, lua: sumScript });
     this.redis = redis as RedisWithScripts;
   }
 
@@ -144,7 +157,7 @@ export class Store {
   }
 
   /** Everything a snapshot at `now` needs: agents, waiting calls, and minute and "today" buckets per entity. */
-  async readFloor(now: number, dayStart: number, extraQueueIds: readonly string[], extraTeamIds: readonly string[]): Promise<FloorState> {
+  async readFloor(now: number, dayStart: number, windows: readonly WindowSpec[], extraQueueIds: readonly string[], extraTeamIds: readonly string[]): Promise<FloorState> {
     const k = this.keys;
     const first = await this.redis
       .multi()
@@ -193,19 +206,22 @@ export class Store {
       ...teamIds.map((id) => ['t', id] as [BucketKind, string]),
       ...agents.map((a) => ['a', a.agentId] as [BucketKind, string]),
     ];
-    const currentMinute = floorTo(now, MINUTE_MS);
-    const bucketPipe = this.reader.pipeline();
-    for (const [kind, id] of entities) {
-      for (let i = 0; i < MINUTES_READ; i++) bucketPipe.hgetall(k.minuteBucket(kind, id, currentMinute - (MINUTES_READ - 1 - i) * MINUTE_MS));
-      bucketPipe.hgetall(k.dayBucket(kind, id, dayStart));
+    const firstMinute = floorTo(now, MINUTE_MS) - (MINUTES_READ - 1) * MINUTE_MS;
+    const spec = JSON.stringify(windows.map((w) => [w.name, w.firstMinuteIndex]));
+    const sumPipe = this.reader.pipeline() as unknown as RedisWithScripts & { exec(): Promise<[Error | null, unknown][] | null> };
+    for (let i = 0; i < entities.length; i += SUM_CHUNK) {
+      const chunk = entities.slice(i, i + SUM_CHUNK).map(([kind, id]) => `${kind}:${id}`);
+      sumPipe.fwSumWindows(k.prefix, firstMinute, dayStart, spec, JSON.stringify(chunk));
     }
-    const third = (await bucketPipe.exec()) ?? [];
+    const sums: { today: Counters; [window: string]: Counters }[] = [];
+    for (const [err, json] of (await sumPipe.exec()) ?? []) {
+      if (err) throw err;
+      sums.push(...(JSON.parse(json as string) as typeof sums));
+    }
     const buckets: FloorState['buckets'] = { q: new Map(), t: new Map(), a: new Map() };
     entities.forEach(([kind, id], e) => {
-      const base = e * (MINUTES_READ + 1);
-      const minutes: Counters[] = [];
-      for (let i = 0; i < MINUTES_READ; i++) minutes.push(toCounters(third[base + i]![1] as Record<string, string>));
-      buckets[kind].set(id, { minutes, today: toCounters(third[base + MINUTES_READ]![1] as Record<string, string>) });
+      const { today, ...rolling } = sums[e]!;
+      buckets[kind].set(id, { windows: rolling, today });
     });
     return { meta: parseMeta(metaRaw), agents, teamIds, queueIds, waiting, buckets };
   }

@@ -189,7 +189,8 @@ export class Store {
         reason: r ?? '',
         category: c ?? '',
         since: Number(since),
-        queues: qs ? (JSON.parse(qs) as string[]) : [],
+        // Lua's cjson writes an empty list as {}: anything but a list is no queues
+        queues: qs ? [JSON.parse(qs)].flatMap((x: unknown) => (Array.isArray(x) ? (x as string[]) : [])) : [],
       });
     });
     const waiting = new Map<string, { count: number; oldestTs: number | null }>();

@@ -186,7 +186,8 @@ local function saveAgent(ag, ts)
   redis.call('HSET', ag.key, 'team', ag.team, 'name', ag.name, 'st', ag.st, 'r', ag.r, 'c', ag.c, 'since', ag.since, 'lq', ag.lq,
     'tl', cmsgpack.pack(kept), 'at', math.max(ts, ag.prevAt))
   -- the activity index only needs minutes, and the logged-in set only changes at a login or logout
-  if math.floor(ts / MIN) > math.floor(ag.prevAt / MIN) then redis.call('ZADD', P .. 'agents', 'GT', ts, ag.id) end
+  -- scored with the end of the minute, so an agent stays listed for at least 65 minutes after its latest event
+  if math.floor(ts / MIN) > math.floor(ag.prevAt / MIN) then redis.call('ZADD', P .. 'agents', 'GT', math.floor(ts / MIN) * MIN + MIN - 1, ag.id) end
   if (ag.st == 'out') ~= (ag.prevSt == 'out') then
     if ag.st == 'out' then redis.call('SREM', P .. 'agents:on', ag.id) else redis.call('SADD', P .. 'agents:on', ag.id) end
   end

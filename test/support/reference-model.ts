@@ -36,8 +36,6 @@ export interface RefConfig {
 
 // ------------------------------------------------------------------------------------------------ 1. delivery
 
-export type Status = 'applied' | 'duplicate' | 'late';
-
 export interface Delivery {
   /** Applied events in the order they were applied. */
   applied: AcdEvent[];
@@ -77,7 +75,9 @@ export interface RefQueueWindow {
   abandoned: number;
   shortAbandoned: number;
   callbacks: number;
+  callbacksCompleted: number;
   overflowedOut: number;
+  overflowedIn: number;
   answeredWithinThreshold: number;
   abandonedAfterThreshold: number;
   answerRate: number | null;
@@ -128,6 +128,8 @@ export interface RefSnapshot {
     longestWaitSeconds: number | null;
     serviceLevelSeconds: number;
     shortAbandonSeconds: number;
+    callbacksPending: number;
+    availableAgents: number;
     windows: Record<WindowName, RefQueueWindow>;
   }[];
   teams: (NowCounts & { teamId: string; onBreakAgents: { agentId: string; since: string }[]; windows: Record<WindowName, RefTeamWindow> })[];
@@ -167,6 +169,8 @@ interface Agent {
   lastEventTs: number;
   lastAnsweredQueue: string | null;
   wrapQueue: string | null;
+  /** The queues the agent's last login named (null: none named). */
+  queues: string[] | null;
 }
 
 /** One stay of a call in one queue (an overflow ends a leg; the call's next call.queued starts another). */
@@ -213,12 +217,13 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
   const legs: Leg[] = [];
   const currentLeg = new Map<string, Leg>();
   const endedAt = new Map<string, number>();
+  const callbacksMade: { queueId: string; ts: number }[] = [];
   const queuesSeen = new Set<string>();
 
   const agent = (id: string, ts: number): Agent => {
     let a = agents.get(id);
     if (!a) {
-      a = { id, teamId: 'unassigned', name: id, state: 'out', reason: '', category: null, since: ts, lastEventTs: ts, lastAnsweredQueue: null, wrapQueue: null };
+      a = { id, teamId: 'unassigned', name: id, state: 'out', reason: '', category: null, since: ts, lastEventTs: ts, lastAnsweredQueue: null, wrapQueue: null, queues: null };
       agents.set(id, a);
     }
     a.lastEventTs = Math.max(a.lastEventTs, ts);
@@ -239,6 +244,7 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
         const a = agent(e.agentId, e.ts);
         a.teamId = e.teamId;
         if (e.name !== undefined) a.name = e.name;
+        if (e.queues !== undefined) a.queues = e.queues;
         if (a.state === 'out') enter(a, e.ts, 'idle'); // a login while logged in changes team and name only
         break;
       }
@@ -293,6 +299,10 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
       case 'call.ended':
         if (!endedAt.has(e.callId)) endedAt.set(e.callId, e.ts); // counted with the call's answer (an unanswered call's end counts nowhere)
         break;
+      case 'call.callback_completed':
+        callbacksMade.push({ queueId: e.queueId, ts: e.ts });
+        queuesSeen.add(e.queueId);
+        break;
     }
   }
 
@@ -301,8 +311,10 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
   const windowFrom = (w: (typeof WINDOWS)[number]) => (w.minutes === null ? dayStart : Math.floor(now / MINUTE) * MINUTE - w.minutes * MINUTE);
   const perWindow = <T>(f: (from: number) => T) => Object.fromEntries(WINDOWS.map((w) => [w.name, f(windowFrom(w))])) as Record<WindowName, T>;
 
-  // Agents listed: logged in now, or with an event in the last 65 minutes.
-  const listed = [...agents.values()].filter((a) => a.state !== 'out' || a.lastEventTs >= now - 65 * MINUTE).sort((x, y) => (x.id < y.id ? -1 : 1));
+  // Agents listed: logged in now, or with an event in a minute that ended less than 65 minutes ago (docs/api.md).
+  const listed = [...agents.values()]
+    .filter((a) => a.state !== 'out' || Math.floor(a.lastEventTs / MINUTE) * MINUTE + MINUTE - 1 >= now - 65 * MINUTE)
+    .sort((x, y) => (x.id < y.id ? -1 : 1));
   // Every spell up to now: the closed ones and the states agents are in now.
   const allSpells: Spell[] = [
     ...spells,
@@ -377,7 +389,8 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
     const within = answeredKnown.filter((l) => wait(l)! <= th(l).T * 1000).length;
     const abandonedAfter = abandons.filter((l) => wait(l) !== null && wait(l)! > th(l).T * 1000).length;
     // Handle time: talk + hold from the answer to the end, counted when the call ends, plus each wrap spell that
-    // belongs to the queue, counted when the wrap ends (a wrap still going on is not counted yet).
+    // belongs to the queue, counted when the wrap ends, i.e. if its last millisecond is in the window (a wrap still
+    // going on is not counted yet).
     const ended = legs.filter((l) => queueIds.includes(l.queueId) && l.answeredAt !== null && (endedAt.get(l.callId) ?? -Infinity) >= from);
     const wraps = spells.filter((s) => s.state === 'wrap' && s.wrapQueue !== null && queueIds.includes(s.wrapQueue) && s.to > from);
     const handleMs = ended.reduce((s, l) => s + Math.max(0, endedAt.get(l.callId)! - l.answeredAt!), 0) + wraps.reduce((s, w) => s + (w.to - w.from), 0);
@@ -390,7 +403,9 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
       abandoned,
       shortAbandoned: short.length,
       callbacks: left.filter((l) => l.outcome === 'callback_requested').length,
+      callbacksCompleted: callbacksMade.filter((c) => queueIds.includes(c.queueId) && c.ts >= from).length,
       overflowedOut: left.filter((l) => l.outcome === 'overflowed').length,
+      overflowedIn: legs.filter((l) => l.outcome === 'overflowed' && queueIds.includes(l.overflowedTo!) && l.leftAt! >= from).length,
       answeredWithinThreshold: within,
       abandonedAfterThreshold: abandonedAfter,
       answerRate: ratio(answered.length, offered),
@@ -423,6 +438,7 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
       const w = waitingIn(queueId);
       const o = oldest(w);
       const { T, S } = queueThresholds(cfg, queueId);
+      const today = queueWindow([queueId], dayStart);
       return {
         queueId,
         waiting: w.length,
@@ -430,6 +446,9 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
         longestWaitSeconds: o === null ? null : (now - o) / 1000,
         serviceLevelSeconds: T,
         shortAbandonSeconds: S,
+        callbacksPending: Math.max(0, today.callbacks - today.callbacksCompleted),
+        // ready agents whose login named the queue; when no listed agent's login names queues, every ready agent
+        availableAgents: listed.filter((a) => a.state === 'idle' && (!listed.some((x) => x.queues?.length) || a.queues?.includes(queueId))).length,
         windows: perWindow((from) => queueWindow([queueId], from)),
       };
     }),

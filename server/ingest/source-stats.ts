@@ -1,20 +1,13 @@
 // Per-source health: connected or not, last event, events/s, rejections with their recent reasons. Kept in memory
 // by each process (diagnostics, not floor state), shown on /api/health.
+import type { SourceHealth } from '../../shared/health.js';
 import type { IngestResult } from './pipeline.js';
+
+export type { SourceHealth };
 
 const RATE_WINDOW_MS = 10_000;
 const RECENT_REASONS = 10;
 
-export interface SourceHealth {
-  connected: boolean | null;
-  lastEventAt: string | null;
-  eventsPerSecond: number;
-  eventsTotal: number;
-  rejectedTotal: number;
-  recentRejections: { at: string; error: string }[];
-  /** Anything the source adds (AMI banner, queue_log file offset, stream pending, …). */
-  detail?: Record<string, unknown>;
-}
 
 export class SourceStats {
   private eventsTotal = 0;

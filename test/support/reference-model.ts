@@ -16,7 +16,7 @@
 // than the one the call waits in, an answer by an agent never seen).
 import type { AcdEvent, AgentState, NotReadyCategory } from '../../shared/events.js';
 import { AGENT_STATES, NOT_READY_CATEGORIES } from '../../shared/events.js';
-import type { WindowName } from '../../shared/snapshot.js';
+import type { QueueWindow, WindowName } from '../../shared/snapshot.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -68,25 +68,8 @@ export function deliver(batches: readonly (readonly AcdEvent[])[], latenessSecon
 
 // ------------------------------------------------------------------------------------------------ 2. figures
 
-export interface RefQueueWindow {
-  entered: number;
-  offered: number;
-  answered: number;
-  abandoned: number;
-  shortAbandoned: number;
-  callbacks: number;
-  callbacksCompleted: number;
-  overflowedOut: number;
-  overflowedIn: number;
-  answeredWithinThreshold: number;
-  abandonedAfterThreshold: number;
-  answerRate: number | null;
-  abandonRate: number | null;
-  serviceLevel: number | null;
-  asaSeconds: number | null;
-  ahtSeconds: number | null;
-  maxWaitSeconds: number | null;
-}
+/** The same figures as the engine's (the model computes them on its own; the shape is the contract). */
+export type RefQueueWindow = QueueWindow;
 export interface RefAgentWindow {
   loggedInSeconds: number;
   breakSeconds: number;

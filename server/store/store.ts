@@ -228,12 +228,6 @@ export class Store {
   }
 }
 
-function toCounters(raw: Record<string, string>): Counters {
-  const out: Counters = {};
-  for (const [f, v] of Object.entries(raw)) out[f] = Number(v);
-  return out;
-}
-
 function parseMeta(raw: Record<string, string>): StoreMeta {
   const n = (f: string) => (raw[f] === undefined ? 0 : Number(raw[f]));
   return {

@@ -7,7 +7,7 @@ import type { Alert, AlertRule, Snapshot } from '../../shared/snapshot.js';
 import type { ActionReply, ClientToServerEvents, ServerToClientEvents } from '../../shared/socket.js';
 import type { ConfigFile } from '../../server/config.js';
 import { addUser, createToken } from '../../server/auth/manage.js';
-import { ManualClock, TEST_TOKENS, startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
+import { ManualClock, TEST_TOKENS, startTestFloorwatch } from '../support/floorwatch.js';
 
 const T0 = Date.parse('2026-05-04T10:00:00Z'); // in the default peak hours
 /** An event without id and time (the floor stamps them); distributes over the union of event types. */

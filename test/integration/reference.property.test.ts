@@ -19,7 +19,7 @@
 // an agent's events delivered before their login count for team "unassigned", is kept away by delivering first logins
 // at once. The engine's 32-transition timeline per agent (a design limit) is kept in reach by capping each agent's day.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import type { ConfigFile } from '../../server/config.js';
 import type { AcdEvent, AgentState } from '../../shared/events.js';
 import type { Snapshot } from '../../shared/snapshot.js';

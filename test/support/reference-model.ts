@@ -16,7 +16,7 @@
 // than the one the call waits in, an answer by an agent never seen).
 import type { AcdEvent, AgentState, NotReadyCategory } from '../../shared/events.js';
 import { AGENT_STATES, NOT_READY_CATEGORIES } from '../../shared/events.js';
-import type { QueueWindow, WindowName } from '../../shared/snapshot.js';
+import type { AgentRate, AgentSnapshot, AgentWindow, QueueWindow, TeamWindow, WindowName } from '../../shared/snapshot.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -70,28 +70,9 @@ export function deliver(batches: readonly (readonly AcdEvent[])[], latenessSecon
 
 /** The same figures as the engine's (the model computes them on its own; the shape is the contract). */
 export type RefQueueWindow = QueueWindow;
-export interface RefAgentWindow {
-  loggedInSeconds: number;
-  breakSeconds: number;
-  talkSeconds: number;
-  breakRate: number | null;
-  utilisation: number | null;
-  callsAnswered: number;
-}
-export interface RefTeamWindow {
-  loggedInSeconds: number;
-  breakSeconds: number;
-  talkSeconds: number;
-  breakRate: number | null;
-  utilisation: number | null;
-  occupancy: number | null;
-  agentBreakRates: { agentId: string; breakRate: number; loggedInSeconds: number }[];
-  agentsExcluded: number;
-  meanAgentBreakRate: number | null;
-  breakRateSd: number | null;
-  breakRateCv: number | null;
-  inControl: boolean | null;
-}
+export type RefAgentWindow = AgentWindow;
+/** The team's figures; the per-agent rates carry no name (the model does not track display names there). */
+export type RefTeamWindow = Omit<TeamWindow, 'agentBreakRates'> & { agentBreakRates: Omit<AgentRate, 'name'>[] };
 type Counts<K extends string> = Record<K, number>;
 interface NowCounts {
   loggedIn: number;
@@ -116,17 +97,7 @@ export interface RefSnapshot {
     windows: Record<WindowName, RefQueueWindow>;
   }[];
   teams: (NowCounts & { teamId: string; onBreakAgents: { agentId: string; since: string }[]; windows: Record<WindowName, RefTeamWindow> })[];
-  agents: {
-    agentId: string;
-    name: string;
-    teamId: string;
-    loggedIn: boolean;
-    state: AgentState | 'logged_out';
-    reason: string | null;
-    reasonCategory: NotReadyCategory | null;
-    since: string;
-    windows: Record<WindowName, RefAgentWindow>;
-  }[];
+  agents: AgentSnapshot[];
 }
 
 /** A span of time an agent spent in one state (logged in), [from, to). */

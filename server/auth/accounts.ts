@@ -54,14 +54,21 @@ export function writeAccounts(path: string, accounts: AccountsFile): void {
 export class Accounts {
   private data: AccountsFile = { users: [], tokens: [] };
   private mtime = -1;
+  private checkedAt = 0;
   private byTokenHash = new Map<string, TokenRecord>();
 
   constructor(private readonly path: string) {
     this.reload();
   }
 
-  /** Re-reads the file if it changed; keeps the previous accounts if the new file is broken. */
-  reload(): boolean {
+  /**
+   * Re-reads the file if it changed. The file is looked at most once a second: every request asks, and a change
+   * (a revoked token) still takes effect within seconds.
+   */
+  reload(options: { force?: boolean } = {}): boolean {
+    const now = Date.now();
+    if (!options.force && now - this.checkedAt < 1000) return false;
+    this.checkedAt = now;
     const mtime = existsSync(this.path) ? statSync(this.path).mtimeMs : 0;
     if (mtime === this.mtime) return false;
     this.data = readAccounts(this.path);
@@ -70,24 +77,32 @@ export class Accounts {
     return true;
   }
 
+  /** Looks something up in the accounts as last read; on a miss, reads the file again at once and looks again. */
+  private find<T>(lookup: () => T | undefined): T | undefined {
+    this.reload();
+    return lookup() ?? (this.reload({ force: true }) ? lookup() : undefined);
+  }
+
   user(username: string): UserRecord | undefined {
-    return this.data.users.find((u) => u.username === username);
+    return this.find(() => this.data.users.find((u) => u.username === username));
   }
 
   /** The stored token a presented secret matches, if it exists and has not expired. */
   token(secret: string, now: number): TokenRecord | undefined {
-    const t = this.byTokenHash.get(hashToken(secret));
-    if (!t || (t.expiresAt && Date.parse(t.expiresAt) <= now)) return undefined;
-    return t;
+    const hash = hashToken(secret);
+    return this.find(() => live(this.byTokenHash.get(hash), now));
   }
 
   tokenById(id: string, now: number): TokenRecord | undefined {
-    const t = this.data.tokens.find((x) => x.id === id);
-    if (!t || (t.expiresAt && Date.parse(t.expiresAt) <= now)) return undefined;
-    return t;
+    return this.find(() => live(this.data.tokens.find((x) => x.id === id), now));
   }
 
   get hasUsers(): boolean {
+    this.reload({ force: true });
     return this.data.users.length > 0;
   }
+}
+
+function live(t: TokenRecord | undefined, now: number): TokenRecord | undefined {
+  return t && !(t.expiresAt && Date.parse(t.expiresAt) <= now) ? t : undefined;
 }

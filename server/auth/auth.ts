@@ -59,7 +59,6 @@ export class Auth {
 
   /** Who the credential belongs to now (null when it is unknown, expired or revoked). */
   async principal(c: Credential): Promise<Principal | null> {
-    this.o.accounts.reload();
     const now = this.o.now();
     switch (c.kind) {
       case 'bearer': {
@@ -102,7 +101,6 @@ export class Auth {
         return { ok: false, reason: 'rate_limited', retryAfterSeconds: l.retryAfterSeconds };
       }
     }
-    this.o.accounts.reload();
     const user = this.o.accounts.user(username);
     // Hash even for an unknown user, so the answer takes the same time either way.
     const good = await verifyPassword(password, user?.password ?? DUMMY_PASSWORD_HASH);
@@ -119,7 +117,6 @@ export class Auth {
 
   /** A display token from a kiosk URL, exchanged once for a long session cookie. */
   async exchangeDisplayToken(token: string, address: string): Promise<{ sessionId: string; principal: Principal } | null> {
-    this.o.accounts.reload();
     const t = this.o.accounts.token(token, this.o.now());
     if (!t || t.role !== 'display') {
       await this.o.dutyLog.append('auth.display.rejected', 'unknown', { address });
@@ -139,7 +136,6 @@ export class Auth {
 
   /** Prints the first-run link when nobody could sign in otherwise. */
   async announceFirstRun(baseUrl: string): Promise<void> {
-    this.o.accounts.reload();
     if (this.o.accounts.hasUsers || this.o.envTokens.supervisor) return;
     const code = await this.o.store.createFirstRunCode();
     this.o.log.warn(

@@ -5,6 +5,7 @@
 // counted) is retried on its own and, failing again, parked in the dead-letter stream so it never blocks the rest.
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { deadLetterKey } from '../store/keys.js';
 import { invalidItem } from './pipeline.js';
 import type { SourceSink } from './sources.js';
 
@@ -27,8 +28,6 @@ export interface StreamStatus {
   deadLettered: number;
 }
 
-/** The dead-letter stream beside a stream key: poison entries with the reason, for the supervisor to look at. */
-export const deadLetterKey = (key: string) => `${key}:dead`;
 
 export interface DeadLetter {
   id: string;

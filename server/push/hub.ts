@@ -141,9 +141,13 @@ export function startPushHub(httpServer: HttpServer, { snapshots, auth, actions,
 
   // A revoked or expired credential, or a changed role, is dropped from its live connection.
   async function revalidate() {
+    // Many screens share one credential (a TV token, a supervisor's session): look each up once per pass.
+    const views = new Map<string, Promise<ViewKey | null>>();
     for (const socket of (await io.fetchSockets()) as unknown as FwSocket[]) {
-      const p = await auth.principal(socket.data.credential).catch(() => null);
-      const view = p && viewKey(p);
+      const c = socket.data.credential;
+      const id = c.kind === 'bearer' ? `b:${c.token}` : c.kind === 'session' ? `s:${c.id}` : c.kind;
+      if (!views.has(id)) views.set(id, auth.principal(c).then((p) => p && viewKey(p), () => null));
+      const view = await views.get(id)!;
       if (view !== socket.data.view) {
         log.info({ principal: socket.data.principal.id }, 'credential no longer valid: closing its connection');
         socket.disconnect(true);

@@ -29,6 +29,10 @@
 // is their sum (derived when reading, server/metrics/snapshot.ts).
 export type BucketKind = 'q' | 't' | 'a';
 
+// The event stream's key is the site's choice (ingest.stream.key); its dead-letter stream sits beside it.
+//   <stream>:dead               stream entries that failed to apply twice: entry, reason, and the original fields
+export const deadLetterKey = (streamKey: string) => `${streamKey}:dead`;
+
 export function keyBuilder(prefix: string) {
   const p = prefix.endsWith(':') ? prefix : `${prefix}:`;
   return {

@@ -108,12 +108,21 @@ const fileSchema = z
         minLoggedInMinutesForCv: seconds.default(10),
       })
       .prefault({}),
+    /** The interval series (charts, hourly figures, AHT run rules): 15-minute buckets, shown as 15, 30 or 60 minutes. */
+    series: z
+      .object({
+        /** How long interval buckets are kept (at least 48 hours). */
+        keepHours: z.number().min(48).max(24 * 14).default(48),
+        /** Interval lengths offered (minutes): multiples of 15 that divide a day. */
+        intervals: z.array(z.union([z.literal(15), z.literal(30), z.literal(60)])).min(1).default([15, 30, 60]),
+      })
+      .prefault({}),
     ingest: z
       .object({
         /** Events older than this (against the service clock) are rejected as late. */
         latenessSeconds: seconds.default(60),
-        /** How long event ids are remembered to drop duplicates; must exceed the lateness. */
-        dedupeSeconds: seconds.default(900),
+        /** How long event ids are remembered to drop duplicates; must exceed the lateness (an older repeat is late). */
+        dedupeSeconds: seconds.default(300),
         /** Largest accepted POST /api/events body. */
         maxBodyBytes: z.number().int().positive().default(5 * 1024 * 1024),
         /** The feed is stale when no event arrived for this long. */

@@ -67,6 +67,7 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     replay: config.clock === 'replay',
     latenessMs: config.ingest.latenessSeconds * 1000,
     dedupeSeconds: config.ingest.dedupeSeconds,
+    seriesKeepHours: config.series.keepHours,
   }, readRedis);
   const ingest = new Ingest(store, config, wall);
   const dutyLog = new DutyLog(redis, store.keys, () => wall.now());

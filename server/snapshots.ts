@@ -5,7 +5,7 @@ import { dayPeriodStart, type Clock } from '../shared/time.js';
 import { evaluateRules } from './alerts/rules.js';
 import { effectiveThresholds, type AlertThresholds } from './alerts/thresholds.js';
 import type { Config } from './config.js';
-import { buildSnapshot, windowRanges } from './metrics/snapshot.js';
+import { buildSnapshot, rollingWindowSpecs } from './metrics/snapshot.js';
 import type { AlertsStore } from './store/alerts-store.js';
 import type { Store } from './store/store.js';
 
@@ -37,7 +37,7 @@ export class SnapshotService {
       this.store.readFloor(
         now,
         dayStart,
-        windowRanges(now, dayStart).flatMap((r) => (r.minuteIndexes ? [{ name: r.name, firstMinuteIndex: r.minuteIndexes[0] }] : [])),
+        rollingWindowSpecs(),
         this.config.queues.map((q) => q.id),
         this.config.teams.map((t) => t.id),
       ),

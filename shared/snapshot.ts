@@ -88,6 +88,15 @@ export interface TeamWindow {
   utilisation: number | null;
   /** (talk + hold + wrap + ringing + outbound) / (that + idle). */
   occupancy: number | null;
+  /** Idle-wait rate (候机等待): ready with no call / logged-in time. */
+  idleRate: number | null;
+  /** (idle + break + training + meeting) / logged-in time: about 25% on a healthy floor. */
+  offPhoneShare: number | null;
+  /** Calls answered and calls ended by the team's agents in the window. */
+  callsAnswered: number;
+  callsHandled: number;
+  /** (talk + hold + wrap time) / calls ended, seconds; from the agents' state time. */
+  ahtSeconds: number | null;
   /** Each counted agent's own break rate (agents with under the minimum logged-in time are left out). */
   agentBreakRates: AgentRate[];
   agentsExcluded: number;
@@ -121,6 +130,8 @@ export interface AgentWindow {
   breakRate: number | null;
   utilisation: number | null;
   callsAnswered: number;
+  /** Calls the agent ended in the window. */
+  callsHandled: number;
 }
 
 export interface AgentSnapshot {

@@ -1,5 +1,5 @@
 // Metric formulas (docs/metrics.md): pure functions of bucket totals. No I/O, no clock.
-import type { QueueWindow } from '../../shared/snapshot.js';
+import type { AgentRate, QueueWindow, TeamWindow } from '../../shared/snapshot.js';
 
 export type Totals = Record<string, number>;
 
@@ -62,4 +62,82 @@ export function dispersion(values: readonly number[]): Dispersion {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const sd = Math.sqrt(values.reduce((a, x) => a + (x - mean) ** 2, 0) / values.length);
   return { mean, sd, cv: mean > 0 ? sd / mean : null };
+}
+
+/**
+ * Team fields hold one field per state interval: s:<state>, or c:<category> for not-ready time. Logged-in time (li)
+ * is the sum of them all, and s:not_ready the sum of the categories.
+ */
+export function withDerived(t: Totals): Totals {
+  let li = 0, notReady = 0;
+  for (const [k, v] of Object.entries(t)) {
+    if (k.startsWith('c:')) notReady += v;
+    if (k.startsWith('s:') || k.startsWith('c:')) li += v;
+  }
+  t.li = li;
+  t['s:not_ready'] = notReady;
+  return t;
+}
+
+const ON_CALL = ['talking', 'hold', 'wrap', 'ringing', 'outbound'];
+
+export type TeamFigures = Omit<TeamWindow, keyof BreakDispersion>;
+
+/** A team's figures from its summed fields (after withDerived). */
+export function teamFigures(t: Totals): TeamFigures {
+  const li = get(t, 'li');
+  const busy = ON_CALL.reduce((s, st) => s + get(t, `s:${st}`), 0);
+  const idle = get(t, 's:idle');
+  const offPhone = idle + get(t, 'c:break') + get(t, 'c:training') + get(t, 'c:meeting');
+  const handling = get(t, 's:talking') + get(t, 's:hold') + get(t, 's:wrap');
+  return {
+    loggedInSeconds: li / 1000,
+    breakSeconds: get(t, 'c:break') / 1000,
+    talkSeconds: get(t, 's:talking') / 1000,
+    breakRate: ratio(get(t, 'c:break'), li),
+    utilisation: ratio(get(t, 's:talking'), li),
+    occupancy: ratio(busy, busy + idle),
+    idleRate: ratio(idle, li),
+    offPhoneShare: ratio(offPhone, li),
+    callsAnswered: get(t, 'ans'),
+    callsHandled: get(t, 'end'),
+    ahtSeconds: nullableSeconds(ratio(handling, get(t, 'end'))),
+  };
+}
+
+export interface BreakDispersion {
+  agentBreakRates: AgentRate[];
+  agentsExcluded: number;
+  meanAgentBreakRate: number | null;
+  breakRateSd: number | null;
+  breakRateCv: number | null;
+  inControl: boolean | null;
+}
+
+/**
+ * The dispersion of a team's agents' break rates: agents logged in for less than minLoggedInMs are left out (and
+ * counted); the team is in control while the CV is under the limit.
+ */
+export function breakDispersion(
+  agents: readonly { agentId: string; name: string; loggedInMs: number; breakMs: number }[],
+  minLoggedInMs: number,
+  cvLimit: number,
+): BreakDispersion {
+  const present = agents.filter((a) => a.loggedInMs > 0);
+  const counted = present.filter((a) => a.loggedInMs >= minLoggedInMs);
+  const agentBreakRates = counted.map((a) => ({
+    agentId: a.agentId,
+    name: a.name,
+    breakRate: a.breakMs / a.loggedInMs,
+    loggedInSeconds: a.loggedInMs / 1000,
+  }));
+  const d = dispersion(agentBreakRates.map((x) => x.breakRate));
+  return {
+    agentBreakRates,
+    agentsExcluded: present.length - counted.length,
+    meanAgentBreakRate: d.mean,
+    breakRateSd: d.sd,
+    breakRateCv: d.cv,
+    inControl: d.cv === null ? null : d.cv < cvLimit,
+  };
 }

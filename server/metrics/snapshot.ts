@@ -17,9 +17,8 @@ import type {
 import { WINDOW_NAMES } from '../../shared/snapshot.js';
 import { MINUTE_MS, ROLLING_WINDOW_MINUTES, floorTo } from '../../shared/time.js';
 import type { Config } from '../config.js';
-import type { AgentRecord, EntityBuckets, FloorState } from '../store/store.js';
-import { MINUTES_READ } from '../store/store.js';
-import { addInto, dispersion, queueWindow, ratio, type Totals } from './formulas.js';
+import type { AgentRecord, EntityBuckets, FloorState, WindowSpec } from '../store/store.js';
+import { addInto, breakDispersion, queueWindow, ratio, teamFigures, withDerived, type Totals } from './formulas.js';
 
 export interface SnapshotInput {
   floor: FloorState;
@@ -34,60 +33,56 @@ export interface SnapshotInput {
 export interface WindowRange {
   name: WindowName;
   from: number;
-  /** The minutes summed, as indexes into the MINUTES_READ minutes the store reads (the last is the current one), or
-   * null for "today" (the day bucket). */
-  minuteIndexes: [number, number] | null;
+  /** Whole minutes before the current one that the window sums (plus the current one), or null for "today" (the day
+   * bucket). */
+  minutes: number | null;
 }
 
 export function windowRanges(now: number, dayStart: number): WindowRange[] {
   const currentMinute = floorTo(now, MINUTE_MS);
   return WINDOW_NAMES.map((name) => {
-    if (name === 'today') return { name, from: dayStart, minuteIndexes: null };
+    if (name === 'today') return { name, from: dayStart, minutes: null };
     const minutes = ROLLING_WINDOW_MINUTES[name];
     // A rolling window starts on the minute: it covers the W whole minutes before the current one, plus the current one.
-    return { name, from: currentMinute - minutes * MINUTE_MS, minuteIndexes: [MINUTES_READ - 1 - minutes, MINUTES_READ - 1] };
+    return { name, from: currentMinute - minutes * MINUTE_MS, minutes };
   });
 }
+
+/** The rolling windows the store sums from its minute rings. */
+export const rollingWindowSpecs = (): WindowSpec[] =>
+  WINDOW_NAMES.flatMap((name) => (name === 'today' ? [] : [{ name, minutes: ROLLING_WINDOW_MINUTES[name] }]));
 
 /** A fresh copy of an entity's totals for a window (callers add to it). */
 function sumWindow(b: EntityBuckets | undefined, range: WindowRange): Totals {
   if (!b) return {};
-  return addInto({}, range.minuteIndexes ? (b.windows[range.name] ?? {}) : b.today);
+  return addInto({}, range.minutes !== null ? (b.windows[range.name] ?? {}) : b.today);
 }
 
-/** The part of an agent's current (not yet closed) state that falls in the window, as bucket fields. */
+/** The part of an agent's current (not yet closed) state that falls in the window, as team fields. */
 function openState(agent: AgentRecord, from: number, now: number): Totals {
   if (agent.state === 'out') return {};
   const ms = Math.max(0, now - Math.max(agent.since, from));
   return { [agent.state === 'not_ready' ? `c:${agent.category}` : `s:${agent.state}`]: ms };
 }
 
-/**
- * The store keeps one field per state interval: s:<state>, or c:<category> for not-ready time. Logged-in time (li)
- * is the sum of them all, and s:not_ready the sum of the categories.
- */
-export function withDerived(t: Totals): Totals {
-  let li = 0, notReady = 0;
-  for (const [k, v] of Object.entries(t)) {
-    if (k.startsWith('c:')) notReady += v;
-    if (k.startsWith('s:') || k.startsWith('c:')) li += v;
-  }
-  t.li = li;
-  t['s:not_ready'] = notReady;
-  return t;
+/** The same as agent fields: logged-in, break and talk ms. */
+function openAgentState(agent: AgentRecord, from: number, now: number): Totals {
+  if (agent.state === 'out') return {};
+  const ms = Math.max(0, now - Math.max(agent.since, from));
+  return { li: ms, brk: agent.state === 'not_ready' && agent.category === 'break' ? ms : 0, talk: agent.state === 'talking' ? ms : 0 };
 }
 
-const ON_CALL: AgentState[] = ['talking', 'hold', 'wrap', 'ringing', 'outbound'];
-
+/** An agent's window from its fields li, brk, talk (ms), ans, end. */
 function agentWindow(t: Totals): AgentWindow {
   const li = t.li ?? 0;
   return {
     loggedInSeconds: li / 1000,
-    breakSeconds: (t['c:break'] ?? 0) / 1000,
-    talkSeconds: (t['s:talking'] ?? 0) / 1000,
-    breakRate: ratio(t['c:break'] ?? 0, li),
-    utilisation: ratio(t['s:talking'] ?? 0, li),
+    breakSeconds: (t.brk ?? 0) / 1000,
+    talkSeconds: (t.talk ?? 0) / 1000,
+    breakRate: ratio(t.brk ?? 0, li),
+    utilisation: ratio(t.talk ?? 0, li),
     callsAnswered: t.ans ?? 0,
+    callsHandled: t.end ?? 0,
   };
 }
 
@@ -124,7 +119,7 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config }: Snapsho
   // Agents: closed time from their buckets plus the state they are in now.
   const agentTotals = new Map<string, PerWindow<Totals>>();
   const agents: AgentSnapshot[] = floor.agents.map((a) => {
-    const totals = perWindow((r) => withDerived(addInto(sumWindow(floor.buckets.a.get(a.agentId), r), openState(a, r.from, now))));
+    const totals = perWindow((r) => addInto(sumWindow(floor.buckets.a.get(a.agentId), r), openAgentState(a, r.from, now)));
     agentTotals.set(a.agentId, totals);
     return {
       agentId: a.agentId,
@@ -139,8 +134,10 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config }: Snapsho
     };
   });
 
+  const membersOf = new Map<string, AgentRecord[]>();
+  for (const a of floor.agents) membersOf.set(a.teamId, [...(membersOf.get(a.teamId) ?? []), a]);
   const teams: TeamSnapshot[] = floor.teamIds.map((teamId) => {
-    const members = floor.agents.filter((a) => a.teamId === teamId);
+    const members = membersOf.get(teamId) ?? [];
     const counts = countStates(members);
     const onBreakAgents = members
       .filter((a) => a.state === 'not_ready' && a.category === 'break')
@@ -149,33 +146,11 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config }: Snapsho
     const windows = perWindow((r): TeamWindow => {
       const t = sumWindow(floor.buckets.t.get(teamId), r);
       for (const a of members) addInto(t, openState(a, r.from, now));
-      withDerived(t);
-      const counted = members
-        .map((a) => ({ a, t: agentTotals.get(a.agentId)![r.name] }))
-        .filter(({ t: at }) => (at.li ?? 0) >= minLoggedInMs && (at.li ?? 0) > 0);
-      const agentBreakRates = counted.map(({ a, t: at }) => ({
-        agentId: a.agentId,
-        name: a.name,
-        breakRate: (at['c:break'] ?? 0) / at.li!,
-        loggedInSeconds: at.li! / 1000,
-      }));
-      const d = dispersion(agentBreakRates.map((x) => x.breakRate));
-      const li = t.li ?? 0;
-      const busy = ON_CALL.reduce((s, st) => s + (t[`s:${st}`] ?? 0), 0);
-      return {
-        loggedInSeconds: li / 1000,
-        breakSeconds: (t['c:break'] ?? 0) / 1000,
-        talkSeconds: (t['s:talking'] ?? 0) / 1000,
-        breakRate: ratio(t['c:break'] ?? 0, li),
-        utilisation: ratio(t['s:talking'] ?? 0, li),
-        occupancy: ratio(busy, busy + (t['s:idle'] ?? 0)),
-        agentBreakRates,
-        agentsExcluded: members.filter((a) => (agentTotals.get(a.agentId)![r.name].li ?? 0) > 0).length - counted.length,
-        meanAgentBreakRate: d.mean,
-        breakRateSd: d.sd,
-        breakRateCv: d.cv,
-        inControl: d.cv === null ? null : d.cv < config.thresholds.breakCvLimit,
-      };
+      const perAgent = members.map((a) => {
+        const at = agentTotals.get(a.agentId)![r.name];
+        return { agentId: a.agentId, name: a.name, loggedInMs: at.li ?? 0, breakMs: at.brk ?? 0 };
+      });
+      return { ...teamFigures(withDerived(t)), ...breakDispersion(perAgent, minLoggedInMs, config.thresholds.breakCvLimit) };
     });
     return {
       teamId,

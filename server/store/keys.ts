@@ -1,6 +1,8 @@
 // The one place that names Redis keys (the Lua scripts in ./lua build the same names from the prefix they are given).
 //
-//   <p>meta                     hash   maxTs, lastEventWall, accepted, duplicates, late, rejected, version
+//   <p>meta                     hash   maxTs, lastEventWall, accepted, duplicates, late, rejected, version (of the latest
+//                                      apply call that changed something), epoch (when this store began)
+//   <p>changed                  zset   "<kind>:<id>" -> version of the latest apply call that wrote the entity
 //   <p>seen:<minute>            set    event ids seen with ts in that minute (dedupe; TTL ingest.dedupeSeconds)
 //   <p>agent:<agentId>          hash   team, name, st, r (reason), c (category), since, lq (last queue), tl (timeline, MessagePack),
 //                                      qs (queues JSON, from agent.login)
@@ -9,8 +11,12 @@
 //   <p>queues                   set    queue ids seen in events
 //   <p>call:<callId>            hash   q, qt (queued), o/ot (outcome, its ts), at (answered), ag (agent), end
 //   <p>waiting:<queueId>        zset   callId -> queued ts (calls in queue now)
-//   <p>m:<kind>:<id>:<minute>   hash   minute bucket counters (kind q = queue, t = team, a = agent); TTL ~2 h
+//   <p>r:<kind>:<id>            string the entity's last 64 minutes of counters (kind q = queue, t = team, a = agent),
+//                                      a BITFIELD ring laid out in rings.ts; TTL 2 h after its latest write
 //   <p>d:<kind>:<id>:<dayStart> hash   "today" counters for the day period starting at dayStart; TTL 3 days
+//   <p>i:<kind>:<id>:<start>    hash   15-minute interval counters of queues and teams (the series), kept
+//                                      series.keepHours; a team's also hold l:<agentId> and b:<agentId>, each agent's
+//                                      logged-in and break ms in the interval
 //
 //   <p>session:<sha256(id)>     string JSON { sub, exp } of a signed-in session (TTL = its life)
 //   <p>firstrun:<sha256(code)>  string the one-time first-run sign-in code (TTL 24 h)
@@ -24,9 +30,9 @@
 //   <p>broadcast                string JSON of the broadcast message, expiring with it
 //   <p>thresholds               string JSON of the supervisor's live alert-threshold changes
 //
-// Bucket fields: queue en, ans, ansK, ansT, wait, ab, abS, abT, cb, cbd, ovo, ovi, end, hand, wrap, mw;
-// agent and team s:<state> ms (not not_ready), c:<category> ms (not-ready time by category), ans, end; logged-in time
-// is their sum (derived when reading, server/metrics/snapshot.ts).
+// Counter fields (rings, day and interval buckets): queue en, ans, ansK, ansT, wait, ab, abS, abT, cb, cbd, ovo, ovi,
+// end, hand, wrap, mw; team s:<state> ms (not not_ready), c:<category> ms (not-ready time by category), ans, end, with
+// logged-in time their sum (derived when reading, server/metrics/snapshot.ts); agent li, brk, talk (ms), ans, end.
 export type BucketKind = 'q' | 't' | 'a';
 
 // The event stream's key is the site's choice (ingest.stream.key); its dead-letter stream sits beside it.
@@ -43,8 +49,10 @@ export function keyBuilder(prefix: string) {
     agentsOn: () => `${p}agents:on`,
     queues: () => `${p}queues`,
     waiting: (queueId: string) => `${p}waiting:${queueId}`,
-    minuteBucket: (kind: BucketKind, id: string, minuteStart: number) => `${p}m:${kind}:${id}:${minuteStart}`,
+    changed: () => `${p}changed`,
+    ring: (kind: BucketKind, id: string) => `${p}r:${kind}:${id}`,
     dayBucket: (kind: BucketKind, id: string, dayStart: number) => `${p}d:${kind}:${id}:${dayStart}`,
+    intervalBucket: (kind: 'q' | 't', id: string, start: number) => `${p}i:${kind}:${id}:${start}`,
     session: (idHash: string) => `${p}session:${idHash}`,
     firstRun: (codeHash: string) => `${p}firstrun:${codeHash}`,
     rate: (name: string, subject: string) => `${p}rate:${name}:${subject}`,

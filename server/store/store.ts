@@ -4,6 +4,9 @@ import type { Redis } from 'ioredis';
 import type { AcdEvent, AgentState } from '../../shared/events.js';
 import { MINUTE_MS, floorTo } from '../../shared/time.js';
 import { keyBuilder, type BucketKind, type Keys } from './keys.js';
+import { RING_LAYOUT, RING_SLOTS, sumRing, type Counters } from './rings.js';
+
+export type { Counters } from './rings.js';
 
 /** An event ready for the store: validated, with the day periods of its ts and its thresholds resolved. */
 export type StoreEvent = AcdEvent & {
@@ -25,10 +28,10 @@ export interface StoreOptions {
   replay: boolean;
   latenessMs: number;
   dedupeSeconds: number;
+  /** How long the series' interval buckets are kept. */
+  seriesKeepHours: number;
 }
 
-/** Counters of one bucket (fields as in keys.ts), ms for durations. */
-export type Counters = Record<string, number>;
 
 export interface AgentRecord {
   agentId: string;
@@ -43,15 +46,15 @@ export interface AgentRecord {
 }
 
 export interface EntityBuckets {
-  /** Totals of each rolling window (summed in Redis from its minute buckets). */
+  /** Totals of each rolling window (summed from the entity's minute ring). */
   windows: Record<string, Counters>;
   today: Counters;
 }
 
-/** A rolling window to sum: the minutes firstMinuteIndex .. MINUTES_READ - 1 of those read (the last is the current). */
+/** A rolling window: the `minutes` whole minutes before the current one, plus the current one. */
 export interface WindowSpec {
   name: string;
-  firstMinuteIndex: number;
+  minutes: number;
 }
 
 export interface StoreMeta {
@@ -73,23 +76,21 @@ export interface FloorState {
   buckets: Record<BucketKind, Map<string, EntityBuckets>>;
 }
 
-/** The 60-minute window plus the current, partial minute. */
-export const MINUTES_READ = 61;
-/** Minute buckets live a little longer than the longest rolling window plus the lateness. */
-const MINUTE_TTL_SEC = 2 * 3600;
+/** A ring outlives its latest write by a little more than it covers (64 minutes). */
+const RING_TTL_SEC = 2 * 3600;
 const DAY_TTL_SEC = 3 * 86_400;
+/** A call still in queue or in progress; one that is over is kept a while longer than the lateness (late events). */
 const CALL_TTL_SEC = 86_400;
+const CALL_DONE_EXTRA_SEC = 300;
+/** The series' interval buckets are 15 minutes; 30- and 60-minute series add them up. */
+export const SERIES_BASE_MS = 15 * MINUTE_MS;
 /** Events per Lua call: keeps each call short so Redis stays responsive. */
 const CHUNK = 250;
 
-const applyScript = readFileSync(new URL('./lua/apply-batch-1.lua', import.meta.url), 'utf8');
-const sumScript = readFileSync(new URL('./lua/sum-windows-0.lua', import.meta.url), 'utf8');
-/** Entities per summing call: keeps each call short so event batches are not held up behind it. */
-const SUM_CHUNK = 200;
+const applyScript = readFileSync(new URL('./lua/apply-batch-2.lua', import.meta.url), 'utf8');
 
 type RedisWithScripts = Redis & {
   fwApplyBatch(meta: string, prefix: string, options: string, events: string): Promise<number[]>;
-  fwSumWindows(prefix: string, firstMinute: number, dayStart: number, windows: string, entities: string): Promise<string>;
 };
 
 export class Store {
@@ -97,8 +98,8 @@ export class Store {
   private readonly redis: RedisWithScripts;
 
   /**
-   * `reader` serves the snapshot reads (tens of thousands of commands on a large floor) so that event batches on
-   * `redis` do not queue behind them; it defaults to the same connection.
+   * `reader` serves the snapshot reads so that event batches on `redis` do not queue behind them; it defaults to the
+   * same connection.
    */
   constructor(
     redis: Redis,
@@ -108,7 +109,6 @@ export class Store {
     this.keys = keyBuilder(options.keyPrefix);
     // defineCommand sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
     if (!('fwApplyBatch' in redis)) redis.defineCommand('fwApplyBatch', { numberOfKeys: 1, lua: applyScript });
-    if (!('fwSumWindows' in reader)) reader.defineCommand('fwSumWindows', { numberOfKeys: 0, lua: sumScript });
     this.redis = redis as RedisWithScripts;
   }
 
@@ -121,9 +121,14 @@ export class Store {
       lateMs: this.options.latenessMs,
       acceptLate: waiveLateness,
       dedupeSec: this.options.dedupeSeconds,
-      minuteTtlSec: MINUTE_TTL_SEC,
+      ringTtlSec: RING_TTL_SEC,
+      ringSlots: RING_SLOTS,
+      ring: RING_LAYOUT,
       dayTtlSec: DAY_TTL_SEC,
+      intervalMs: SERIES_BASE_MS,
+      seriesTtlSec: Math.round(this.options.seriesKeepHours * 3600 + SERIES_BASE_MS / 1000),
       callTtlSec: CALL_TTL_SEC,
+      callDoneTtlSec: Math.round(this.options.latenessMs / 1000) + CALL_DONE_EXTRA_SEC,
     });
     const pipeline = this.redis.pipeline() as unknown as RedisWithScripts & { exec(): Promise<[Error | null, unknown][] | null> };
     for (let i = 0; i < events.length; i += CHUNK) {
@@ -156,76 +161,150 @@ export class Store {
     return parseMeta(await this.redis.hgetall(this.keys.meta()));
   }
 
-  /** Everything a snapshot at `now` needs: agents, waiting calls, and minute and "today" buckets per entity. */
+  /**
+   * Everything a snapshot at `now` needs: agents, waiting calls, and window and "today" totals per entity. Rings and
+   * day buckets are cached and only what changed since the last read is fetched again (see FloorCache).
+   */
   async readFloor(now: number, dayStart: number, windows: readonly WindowSpec[], extraQueueIds: readonly string[], extraTeamIds: readonly string[]): Promise<FloorState> {
     const k = this.keys;
-    const first = await this.redis
+    const cache = this.cache;
+    const first = await this.reader
       .multi()
       .hgetall(k.meta())
       .smembers(k.agentsOn())
       .zrangebyscore(k.agents(), now - 65 * MINUTE_MS, '+inf')
       .smembers(k.queues())
+      .zrangebyscore(k.changed(), `(${cache.version}`, '+inf')
       .exec();
-    const [metaRaw, onIds, recentIds, queueSet] = (first ?? []).map(([err, v]) => {
+    const [metaRaw, onIds, recentIds, queueSet, changedList] = (first ?? []).map(([err, v]) => {
       if (err) throw err;
       return v;
-    }) as [Record<string, string>, string[], string[], string[]];
+    }) as [Record<string, string>, string[], string[], string[], string[]];
+    const meta = parseMeta(metaRaw);
+    const epoch = metaRaw.epoch ?? '';
+    // everything is read again when the store is new, the day rolled over, or (first read) nothing is cached
+    const full = cache.epoch !== epoch || cache.dayStart !== dayStart || meta.version < cache.version;
+    if (full) cache.reset(epoch, dayStart);
+    const changed = new Set(full ? [] : changedList);
+    const stale = (kind: BucketKind, id: string) => full || changed.has(`${kind}:${id}`) || !cache.entities[kind].has(id);
 
     const agentIds = [...new Set([...onIds, ...recentIds])].sort();
     const queueIds = [...new Set([...extraQueueIds, ...queueSet])].sort();
     const agentPipe = this.reader.pipeline();
-    for (const id of agentIds) agentPipe.hmget(k.agent(id), 'team', 'name', 'st', 'r', 'c', 'since', 'qs');
+    const agentsToRead = agentIds.filter((id) => stale('a', id));
+    for (const id of agentsToRead) {
+      agentPipe.hmget(k.agent(id), 'team', 'name', 'st', 'r', 'c', 'since', 'qs').getBuffer(k.ring('a', id)).hgetall(k.dayBucket('a', id, dayStart));
+    }
     for (const q of queueIds) agentPipe.zcard(k.waiting(q)).zrange(k.waiting(q), 0, 0, 'WITHSCORES');
-    const second = (await agentPipe.exec()) ?? [];
-    const agents: AgentRecord[] = [];
-    agentIds.forEach((agentId, i) => {
-      const [team, name, st, r, c, since, qs] = second[i]![1] as (string | null)[];
-      if (!st) return;
-      agents.push({
-        agentId,
-        teamId: team ?? 'unassigned',
-        name: name ?? agentId,
-        state: st as AgentRecord['state'],
-        reason: r ?? '',
-        category: c ?? '',
-        since: Number(since),
-        // Lua's cjson writes an empty list as {}: anything but a list is no queues
-        queues: qs ? [JSON.parse(qs)].flatMap((x: unknown) => (Array.isArray(x) ? (x as string[]) : [])) : [],
-      });
+    const second = unwrap(await agentPipe.exec());
+    agentsToRead.forEach((agentId, i) => {
+      const [team, name, st, r, c, since, qs] = second[3 * i] as (string | null)[];
+      const record: AgentRecord | null = st
+        ? {
+            agentId,
+            teamId: team ?? 'unassigned',
+            name: name ?? agentId,
+            state: st as AgentRecord['state'],
+            reason: r ?? '',
+            category: c ?? '',
+            since: Number(since),
+            // Lua's cjson writes an empty list as {}: anything but a list is no queues
+            queues: qs ? [JSON.parse(qs)].flatMap((x: unknown) => (Array.isArray(x) ? (x as string[]) : [])) : [],
+          }
+        : null;
+      cache.put('a', agentId, second[3 * i + 1] as Buffer | null, numbers(second[3 * i + 2] as Record<string, string>), record);
     });
     const waiting = new Map<string, { count: number; oldestTs: number | null }>();
+    const w0 = 3 * agentsToRead.length;
     queueIds.forEach((q, i) => {
-      const count = Number(second[agentIds.length + 2 * i]![1]);
-      const oldest = second[agentIds.length + 2 * i + 1]![1] as string[];
+      const count = Number(second[w0 + 2 * i]);
+      const oldest = second[w0 + 2 * i + 1] as string[];
       waiting.set(q, { count, oldestTs: oldest.length === 2 ? Number(oldest[1]) : null });
     });
+    const agents = agentIds.flatMap((id) => cache.entities.a.get(id)?.record ?? []);
 
     // Teams: the configured ones and any with an agent logged in or active within the hour.
     const teamIds = [...new Set([...extraTeamIds, ...agents.map((a) => a.teamId)])].sort();
-    const entities: [BucketKind, string][] = [
-      ...queueIds.map((id) => ['q', id] as [BucketKind, string]),
-      ...teamIds.map((id) => ['t', id] as [BucketKind, string]),
-      ...agents.map((a) => ['a', a.agentId] as [BucketKind, string]),
-    ];
-    const firstMinute = floorTo(now, MINUTE_MS) - (MINUTES_READ - 1) * MINUTE_MS;
-    const spec = JSON.stringify(windows.map((w) => [w.name, w.firstMinuteIndex]));
-    const sumPipe = this.reader.pipeline() as unknown as RedisWithScripts & { exec(): Promise<[Error | null, unknown][] | null> };
-    for (let i = 0; i < entities.length; i += SUM_CHUNK) {
-      const chunk = entities.slice(i, i + SUM_CHUNK).map(([kind, id]) => `${kind}:${id}`);
-      sumPipe.fwSumWindows(k.prefix, firstMinute, dayStart, spec, JSON.stringify(chunk));
-    }
-    const sums: { today: Counters; [window: string]: Counters }[] = [];
-    for (const [err, json] of (await sumPipe.exec()) ?? []) {
-      if (err) throw err;
-      sums.push(...(JSON.parse(json as string) as typeof sums));
-    }
+    const entities: [BucketKind, string[]][] = [['q', queueIds], ['t', teamIds]];
+    const toRead = entities.flatMap(([kind, ids]) => ids.filter((id) => stale(kind, id)).map((id) => [kind, id] as const));
+    const third = this.reader.pipeline();
+    for (const [kind, id] of toRead) third.getBuffer(k.ring(kind, id)).hgetall(k.dayBucket(kind, id, dayStart));
+    const thirdResults = toRead.length ? unwrap(await third.exec()) : [];
+    toRead.forEach(([kind, id], i) => cache.put(kind, id, thirdResults[2 * i] as Buffer | null, numbers(thirdResults[2 * i + 1] as Record<string, string>)));
+    cache.keepOnly({ q: queueIds, t: teamIds, a: agentIds });
+    cache.version = meta.version;
+
+    const currentMinute = Math.floor(now / MINUTE_MS);
     const buckets: FloorState['buckets'] = { q: new Map(), t: new Map(), a: new Map() };
-    entities.forEach(([kind, id], e) => {
-      const { today, ...rolling } = sums[e]!;
-      buckets[kind].set(id, { windows: rolling, today });
-    });
-    return { meta: parseMeta(metaRaw), agents, teamIds, queueIds, waiting, buckets };
+    for (const kind of ['q', 't', 'a'] as const) {
+      for (const [id, e] of cache.entities[kind]) buckets[kind].set(id, { windows: e.sums(kind, currentMinute, windows), today: e.day });
+    }
+    return { meta, agents, teamIds, queueIds, waiting, buckets };
   }
+
+  private readonly cache = new FloorCache();
+}
+
+/**
+ * What one process has read of the floor: each entity's ring and day totals (and an agent's record), with its window
+ * sums for the current minute. The apply script lists every entity it writes in the `changed` index with its version,
+ * so a read fetches only the entities changed since the version it last saw; a ring's minutes carry their minute, so
+ * sums of an unchanged ring stay right as time moves on (they are recomputed once a minute).
+ */
+class FloorCache {
+  version = 0;
+  epoch: string | null = null;
+  dayStart = -1;
+  entities: Record<BucketKind, Map<string, CachedEntity>> = { q: new Map(), t: new Map(), a: new Map() };
+
+  reset(epoch: string, dayStart: number): void {
+    this.version = 0;
+    this.epoch = epoch;
+    this.dayStart = dayStart;
+    this.entities = { q: new Map(), t: new Map(), a: new Map() };
+  }
+
+  put(kind: BucketKind, id: string, ring: Buffer | null, day: Counters, record: AgentRecord | null = null): void {
+    this.entities[kind].set(id, new CachedEntity(ring, day, record));
+  }
+
+  keepOnly(ids: Record<BucketKind, string[]>): void {
+    for (const kind of ['q', 't', 'a'] as const) {
+      const keep = new Set(ids[kind]);
+      for (const id of this.entities[kind].keys()) if (!keep.has(id)) this.entities[kind].delete(id);
+    }
+  }
+}
+
+class CachedEntity {
+  private summedAt = -1;
+  private summed: Record<string, Counters> = {};
+  constructor(
+    readonly ring: Buffer | null,
+    readonly day: Counters,
+    readonly record: AgentRecord | null,
+  ) {}
+
+  sums(kind: BucketKind, currentMinute: number, windows: readonly WindowSpec[]): Record<string, Counters> {
+    if (this.summedAt !== currentMinute) {
+      this.summed = Object.fromEntries(windows.map((w) => [w.name, sumRing(kind, this.ring, currentMinute - w.minutes, currentMinute)]));
+      this.summedAt = currentMinute;
+    }
+    return this.summed;
+  }
+}
+
+function unwrap(results: [Error | null, unknown][] | null): unknown[] {
+  return (results ?? []).map(([err, v]) => {
+    if (err) throw err;
+    return v;
+  });
+}
+
+function numbers(raw: Record<string, string>): Counters {
+  const out: Counters = {};
+  for (const [f, v] of Object.entries(raw)) out[f] = Number(v);
+  return out;
 }
 
 function parseMeta(raw: Record<string, string>): StoreMeta {

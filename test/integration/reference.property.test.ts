@@ -554,6 +554,8 @@ async function runCase(plan: FloorPlan, genes: Gene[]): Promise<void> {
       answers.push({ status, accepted: answer.accepted, duplicates: answer.duplicates, late: answer.late });
       compare({ status: 200, ...model.batches[i] }, { status, ...answer }, `POST ${i + 1}`, diffs);
       if (answer.rejected?.length !== answer.late || answer.failed?.length) diffs.push(`POST ${i + 1}: ${JSON.stringify(answer)}`);
+      // a snapshot between posts, so that the final one is read incrementally (only what changed since)
+      await fw.snapshot();
     }
     snapshot = await fw.snapshot();
   } finally {

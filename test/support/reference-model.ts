@@ -167,7 +167,9 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
   // ---- replay the events in time order
   const agents = new Map<string, Agent>();
   const spells: Spell[] = [];
-  const answers: { agentId: string; ts: number }[] = [];
+  const answers: { agentId: string; teamId: string; callId: string; ts: number }[] = [];
+  /** Calls ended, credited to the agent who answered them and that agent's team at the end. */
+  const handled: { agentId: string; teamId: string; ts: number }[] = [];
   const legs: Leg[] = [];
   const currentLeg = new Map<string, Leg>();
   const endedAt = new Map<string, number>();
@@ -246,12 +248,16 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
           const a = agent(e.agentId, e.ts);
           a.lastAnsweredQueue = e.queueId;
           leg.answeredAt = e.ts;
-          answers.push({ agentId: a.id, ts: e.ts });
+          answers.push({ agentId: a.id, teamId: a.teamId, callId: e.callId, ts: e.ts });
         }
         break;
       }
       case 'call.ended':
-        if (!endedAt.has(e.callId)) endedAt.set(e.callId, e.ts); // counted with the call's answer (an unanswered call's end counts nowhere)
+        if (!endedAt.has(e.callId)) {
+          endedAt.set(e.callId, e.ts); // counted with the call's answer (an unanswered call's end counts nowhere)
+          const answer = answers.findLast((x) => x.callId === e.callId);
+          if (answer) handled.push({ agentId: answer.agentId, teamId: agents.get(answer.agentId)!.teamId, ts: e.ts });
+        }
         break;
       case 'call.callback_completed':
         callbacksMade.push({ queueId: e.queueId, ts: e.ts });
@@ -291,6 +297,7 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
       breakRate: ratio(br, li),
       utilisation: ratio(talk, li),
       callsAnswered: answers.filter((x) => x.agentId === id && x.ts >= from).length,
+      callsHandled: handled.filter((x) => x.agentId === id && x.ts >= from).length,
     };
   };
 
@@ -308,6 +315,9 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
     const talk = time((s) => mine(s) && s.state === 'talking', from);
     const busy = time((s) => mine(s) && ['talking', 'hold', 'wrap', 'ringing', 'outbound'].includes(s.state), from);
     const idle = time((s) => mine(s) && s.state === 'idle', from);
+    const offPhone = time((s) => mine(s) && (s.state === 'idle' || ['break', 'training', 'meeting'].includes(s.category ?? '')), from);
+    const handling = time((s) => mine(s) && ['talking', 'hold', 'wrap'].includes(s.state), from);
+    const callsHandled = handled.filter((x) => x.teamId === teamId && x.ts >= from).length;
     const minLi = cfg.minLoggedInMinutesForCv * MINUTE;
     const withTime = members.map((a) => ({ a, w: agentWindow(a.id, from) })).filter((x) => x.w.loggedInSeconds > 0);
     const counted = withTime.filter((x) => time((s) => s.agentId === x.a.id, from) >= minLi);
@@ -322,6 +332,11 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
       breakRate: ratio(br, li),
       utilisation: ratio(talk, li),
       occupancy: ratio(busy, busy + idle),
+      idleRate: ratio(idle, li),
+      offPhoneShare: ratio(offPhone, li),
+      callsAnswered: answers.filter((x) => x.teamId === teamId && x.ts >= from).length,
+      callsHandled,
+      ahtSeconds: callsHandled ? handling / callsHandled / 1000 : null,
       agentBreakRates: counted.map((x) => ({ agentId: x.a.id, breakRate: x.w.breakRate!, loggedInSeconds: x.w.loggedInSeconds })),
       agentsExcluded: withTime.length - counted.length,
       meanAgentBreakRate: mean,

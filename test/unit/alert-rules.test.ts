@@ -18,7 +18,8 @@ const queue = (o: Partial<QueueSnapshot> & { w15?: Partial<QueueWindow> } = {}):
   windows: { '15m': qw(o.w15), '30m': qw(), '60m': qw(), today: qw() },
 });
 const tw = (o: Partial<TeamWindow> = {}): TeamWindow => ({
-  loggedInSeconds: 0, breakSeconds: 0, talkSeconds: 0, breakRate: null, utilisation: null, occupancy: null, agentBreakRates: [], agentsExcluded: 0,
+  loggedInSeconds: 0, breakSeconds: 0, talkSeconds: 0, breakRate: null, utilisation: null, occupancy: null, idleRate: null, offPhoneShare: null,
+  callsAnswered: 0, callsHandled: 0, ahtSeconds: null, agentBreakRates: [], agentsExcluded: 0,
   meanAgentBreakRate: null, breakRateSd: null, breakRateCv: null, inControl: null, ...o,
 });
 const rates = (n: number) => Array.from({ length: n }, (_, i) => ({ agentId: `a${i}`, name: `A${i}`, breakRate: 0.08, loggedInSeconds: 3600 }));

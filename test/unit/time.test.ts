@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { windowRanges } from '../../server/metrics/snapshot.js';
-import { MINUTES_READ } from '../../server/store/store.js';
 import { dayPeriodBounds, dayPeriodStart, parseTimeOfDay, zonedTimeToUtc } from '../../shared/time.js';
 
 const utc = (s: string) => Date.parse(s);
@@ -12,11 +11,11 @@ describe('rolling windows', () => {
     const r = windowRanges(now, utc('2026-05-04T00:00:00Z'));
     const w15 = r.find((x) => x.name === '15m')!;
     expect(iso(w15.from)).toBe('2026-05-04T20:31:00.000Z');
-    // minute buckets 20:31 .. 20:46 -> the last 16 of the 61 read
-    expect(w15.minuteIndexes).toEqual([MINUTES_READ - 16, MINUTES_READ - 1]);
+    // minutes 20:31 .. 20:46: 15 whole minutes before the current one, plus the current one
+    expect(w15.minutes).toBe(15);
     expect(iso(r.find((x) => x.name === '60m')!.from)).toBe('2026-05-04T19:46:00.000Z');
-    expect(r.find((x) => x.name === '60m')!.minuteIndexes).toEqual([0, 60]);
-    expect(r.find((x) => x.name === 'today')).toMatchObject({ from: utc('2026-05-04T00:00:00Z'), minuteIndexes: null });
+    expect(r.find((x) => x.name === '60m')!.minutes).toBe(60);
+    expect(r.find((x) => x.name === 'today')).toMatchObject({ from: utc('2026-05-04T00:00:00Z'), minutes: null });
   });
 
   it('move on exactly at the minute edge', () => {

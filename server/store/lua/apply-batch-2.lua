@@ -4,7 +4,8 @@
   KEYS[1]  the meta hash (<prefix>meta): maxTs, lastEventWall, accepted, duplicates, late, version
   ARGV[1]  key prefix, e.g. "fw:" (every key below is <prefix>...; the layout is documented in server/store/keys.ts)
   ARGV[2]  JSON options: { wallNow, replay (bool), lateMs, acceptLate (bool: backfill in time order), dedupeSec,
-                          minuteTtlSec, dayTtlSec, callTtlSec }
+                          ringTtlSec, ringSlots, ring (the minute-ring layout of server/store/rings.ts), dayTtlSec,
+                          intervalMs, seriesTtlSec, callTtlSec, callDoneTtlSec }
   ARGV[3]  JSON array of events sorted by ts; besides the contract's fields each carries
              days = [previousDayStart, dayStart, nextDayStart] of its ts,
              cat  = not-ready category (agent.state), T / S = service-level and short-abandon thresholds in ms (call.*)
@@ -12,6 +13,11 @@
   Returns an array with one status per event: 0 applied, 1 duplicate, 2 late, or the error message (a string) of an
   event that failed to apply (e.g. a corrupted key). A failed event is not marked seen, so it can be retried; the
   writes it made before failing are not undone (Redis scripts do not roll back).
+
+  Counters go to three places: the entity's minute ring (r:<kind>:<id>, the last 64 minutes, for the rolling windows),
+  its day bucket (d:..., "today"), and for queues and teams its interval bucket (i:..., the 48-hour series). Every
+  queue, team and agent written is added to the `changed` index with this call's version, so that a snapshot reader
+  re-reads only what changed since its last read.
 
   Time in state is kept per agent as a short timeline of transitions (`tl`). A transition arriving out of order (ts
   before the agent's current state began, but within the lateness) only changes the interval it falls into: that part
@@ -24,7 +30,16 @@ local events = cjson.decode(ARGV[3])
 
 local MIN = 60000
 local lateMs = opt.lateMs
-local minuteKeepMs = opt.minuteTtlSec * 1000
+local SLOTS = opt.ringSlots
+local RING = opt.ring
+local ringKeepMs = SLOTS * MIN
+local intervalMs = opt.intervalMs
+local seriesKeepMs = opt.seriesTtlSec * 1000
+
+-- This call's version: a snapshot reader that has read up to version v re-reads what changed with a later one.
+local version = tonumber(redis.call('HGET', meta, 'version') or '0') + 1
+local changed = {}
+local function markChanged(kind, id) changed[kind .. ':' .. id] = true end
 
 local maxTs = tonumber(redis.call('HGET', meta, 'maxTs') or '0')
 local statuses = {}
@@ -71,19 +86,100 @@ local function commitStaged()
   staged, stagedMax = {}, {}
 end
 
-local function flush()
-  for key, p in pairs(pending) do
-    for field, amount in pairs(p.f) do
-      if amount ~= 0 then redis.call('HINCRBY', key, field, amount) end
+-- Ring increments are staged like hash increments, under the pseudo key "\1<kind>\1<id>\1<minute index>".
+local function ringKey(kind, id, minute) return '\1' .. kind .. '\1' .. id .. '\1' .. minute end
+
+-- Writes one entity's staged minutes into its ring with two BITFIELD calls: read the slots' tags (and the current
+-- maxima), then reset slots that held an older minute, add the increments and raise the maxima.
+local function writeRing(kind, id, minutes)
+  local L = RING[kind]
+  local key = P .. 'r:' .. kind .. ':' .. id
+  local list = {}
+  for m in pairs(minutes) do list[#list + 1] = m end
+  table.sort(list)
+  local slotBits = L.slotBytes * 8
+  local gets, tagAt, maxAt = {}, {}, {}
+  for _, m in ipairs(list) do
+    local base = (m % SLOTS) * slotBits
+    gets[#gets + 1] = 'GET'; gets[#gets + 1] = 'u32'; gets[#gets + 1] = base
+    tagAt[m] = #gets / 3
+    for field in pairs(minutes[m].max) do
+      local f = L.fields[field]
+      if f then
+        gets[#gets + 1] = 'GET'; gets[#gets + 1] = f[2]; gets[#gets + 1] = base + f[1]
+        maxAt[m .. ':' .. field] = (#gets) / 3
+      end
     end
-    redis.call('EXPIRE', key, p.ttl)
+  end
+  local read = redis.call('BITFIELD', key, unpack(gets))
+  local ops = { 'OVERFLOW', 'SAT' }
+  local function op(...) for _, v in ipairs({ ... }) do ops[#ops + 1] = v end end
+  local tagNow = {}
+  for _, m in ipairs(list) do
+    local slot = m % SLOTS
+    local base = slot * slotBits
+    local tag = tagNow[slot] or read[tagAt[m]]
+    local fresh = false
+    if tag < m then
+      -- the slot held an older minute (past every window): clear it for this one
+      op('SET', 'u32', base, m)
+      for _, f in pairs(L.fields) do op('SET', f[2], base + f[1], 0) end
+      tagNow[slot] = m
+      fresh = true
+    end
+    if tag <= m then
+      for field, amount in pairs(minutes[m].inc) do
+        local f = L.fields[field]
+        if f and amount ~= 0 then op('INCRBY', f[2], base + f[1], amount) end
+      end
+      for field, value in pairs(minutes[m].max) do
+        local f = L.fields[field]
+        if f then
+          local current = 0
+          if not fresh then current = read[maxAt[m .. ':' .. field]] end
+          if value > current then op('SET', f[2], base + f[1], value) end
+        end
+      end
+    end
+  end
+  if #ops > 2 then
+    redis.call('BITFIELD', key, unpack(ops))
+    redis.call('EXPIRE', key, opt.ringTtlSec)
+  end
+  markChanged(kind, id)
+end
+
+local function flush()
+  local rings = {}
+  local function ringMinute(key)
+    local kind, id, minute = string.match(key, '^\1(%a)\1(.*)\1(%d+)$')
+    local e = rings[kind .. '\1' .. id]
+    if not e then e = { kind = kind, id = id, minutes = {} }; rings[kind .. '\1' .. id] = e end
+    local m = tonumber(minute)
+    if not e.minutes[m] then e.minutes[m] = { inc = {}, max = {} } end
+    return e.minutes[m]
+  end
+  for key, p in pairs(pending) do
+    if string.byte(key, 1) == 1 then
+      ringMinute(key).inc = p.f
+    else
+      for field, amount in pairs(p.f) do
+        if amount ~= 0 then redis.call('HINCRBY', key, field, amount) end
+      end
+      redis.call('EXPIRE', key, p.ttl)
+    end
   end
   for key, p in pairs(pendingMax) do
-    for field, value in pairs(p.f) do
-      if value > tonumber(redis.call('HGET', key, field) or '-1') then redis.call('HSET', key, field, value) end
+    if string.byte(key, 1) == 1 then
+      ringMinute(key).max = p.f
+    else
+      for field, value in pairs(p.f) do
+        if value > tonumber(redis.call('HGET', key, field) or '-1') then redis.call('HSET', key, field, value) end
+      end
+      redis.call('EXPIRE', key, p.ttl)
     end
-    redis.call('EXPIRE', key, p.ttl)
   end
+  for _, e in pairs(rings) do writeRing(e.kind, e.id, e.minutes) end
 end
 
 -- Queues seen: the set is written once per queue per call.
@@ -101,39 +197,68 @@ local function dayOf(at, days)
   return nil
 end
 
--- Adds to fields of the minute bucket of `at` and of the day bucket that contains it.
+local function intervalKey(kind, id, at) return P .. 'i:' .. kind .. ':' .. id .. ':' .. (math.floor(at / intervalMs) * intervalMs) end
+
+-- Adds to fields of the minute of `at` in the entity's ring, of the day bucket that contains it, and (queues and
+-- teams) of its interval bucket.
 local function bump(kind, id, fields, at, days, amount)
-  local mkey = P .. 'm:' .. kind .. ':' .. id .. ':' .. (math.floor(at / MIN) * MIN)
+  local rkey = ringKey(kind, id, math.floor(at / MIN))
   local day = dayOf(at, days)
+  local ikey = nil
+  if kind ~= 'a' then ikey = intervalKey(kind, id, at) end
   for i = 1, #fields do
-    incr(mkey, fields[i], amount, opt.minuteTtlSec)
+    incr(rkey, fields[i], amount, 0)
     if day then incr(P .. 'd:' .. kind .. ':' .. id .. ':' .. day, fields[i], amount, opt.dayTtlSec) end
+    if ikey then incr(ikey, fields[i], amount, opt.seriesTtlSec) end
   end
+  markChanged(kind, id)
 end
 
 local function setMax(kind, id, field, at, days, value)
-  keepMax(P .. 'm:' .. kind .. ':' .. id .. ':' .. (math.floor(at / MIN) * MIN), field, value, opt.minuteTtlSec)
+  -- the ring keeps a maximum plus one, so that 0 tells "no call" from a call that did not wait
+  keepMax(ringKey(kind, id, math.floor(at / MIN)), field, value + 1, 0)
   local day = dayOf(at, days)
   if day then keepMax(P .. 'd:' .. kind .. ':' .. id .. ':' .. day, field, value, opt.dayTtlSec) end
+  if kind ~= 'a' then keepMax(intervalKey(kind, id, at), field, value, opt.seriesTtlSec) end
 end
 
--- Spreads the interval [a, b) of an agent's state over minute and day buckets of the agent and its team.
--- sign is +1 to add, -1 to take back. Minutes older than the minute buckets' life are skipped.
--- One field per interval: s:<state>, or c:<category> for not_ready. Logged-in time (the sum of them all) and
+-- The agent's fields for ms spent in a state: logged-in time always, break and talk time when it is one of those.
+local function agentFields(key, field, state, ms, ttl)
+  incr(key, 'li', ms, ttl)
+  if field == 'c:break' then incr(key, 'brk', ms, ttl) end
+  if state == 'talking' then incr(key, 'talk', ms, ttl) end
+end
+
+-- Spreads the interval [a, b) of an agent's state over the agent's and its team's minute rings, day buckets and the
+-- team's interval buckets (which also keep each agent's logged-in and break time, for the interval's dispersion).
+-- sign is +1 to add, -1 to take back. Minutes older than the ring, and intervals older than the series, are skipped.
+-- The team gets one field per interval: s:<state>, or c:<category> for not_ready; logged-in time (their sum) and
 -- not-ready time (the sum of the categories) are derived when the snapshot is made.
-local function spend(agentId, teamId, state, cat, lq, a, b, sign, days)
+local function spend(ag, state, cat, lq, a, b, sign, days)
   if state == 'out' or b <= a then return end
   local field = 's:' .. state
   if state == 'not_ready' then field = 'c:' .. cat end
-  local from = math.max(a, b - minuteKeepMs)
+  local from = math.max(a, b - ringKeepMs)
   local m = math.floor(from / MIN) * MIN
   while m < b do
     local lo, hi = math.max(from, m), math.min(b, m + MIN)
     if hi > lo then
-      incr(P .. 'm:a:' .. agentId .. ':' .. m, field, sign * (hi - lo), opt.minuteTtlSec)
-      incr(P .. 'm:t:' .. teamId .. ':' .. m, field, sign * (hi - lo), opt.minuteTtlSec)
+      agentFields(ringKey('a', ag.id, m / MIN), field, state, sign * (hi - lo), 0)
+      incr(ringKey('t', ag.team, m / MIN), field, sign * (hi - lo), 0)
     end
     m = m + MIN
+  end
+  from = math.max(a, b - seriesKeepMs)
+  m = math.floor(from / intervalMs) * intervalMs
+  while m < b do
+    local lo, hi = math.max(from, m), math.min(b, m + intervalMs)
+    if hi > lo then
+      local ikey = P .. 'i:t:' .. ag.team .. ':' .. m
+      incr(ikey, field, sign * (hi - lo), opt.seriesTtlSec)
+      incr(ikey, 'l:' .. ag.id, sign * (hi - lo), opt.seriesTtlSec)
+      if field == 'c:break' then incr(ikey, 'b:' .. ag.id, sign * (hi - lo), opt.seriesTtlSec) end
+    end
+    m = m + intervalMs
   end
   -- day buckets: split at the day boundaries; time before the previous day is not kept
   for d = 1, 3 do
@@ -141,10 +266,12 @@ local function spend(agentId, teamId, state, cat, lq, a, b, sign, days)
     local hi = b
     if d < 3 then hi = math.min(b, days[d + 1]) end
     if hi > lo then
-      incr(P .. 'd:a:' .. agentId .. ':' .. days[d], field, sign * (hi - lo), opt.dayTtlSec)
-      incr(P .. 'd:t:' .. teamId .. ':' .. days[d], field, sign * (hi - lo), opt.dayTtlSec)
+      agentFields(P .. 'd:a:' .. ag.id .. ':' .. days[d], field, state, sign * (hi - lo), opt.dayTtlSec)
+      incr(P .. 'd:t:' .. ag.team .. ':' .. days[d], field, sign * (hi - lo), opt.dayTtlSec)
     end
   end
+  markChanged('a', ag.id)
+  markChanged('t', ag.team)
   -- after-call work belongs to the handle time of the queue of the agent's last call, counted when the wrap ends
   if state == 'wrap' and lq and lq ~= '' then bump('q', lq, { 'wrap' }, b - 1, days, sign * (b - a)) end
 end
@@ -188,6 +315,7 @@ local function saveAgent(ag, ts)
   -- the activity index only needs minutes, and the logged-in set only changes at a login or logout
   -- scored with the end of the minute, so an agent stays listed for at least 65 minutes after its latest event
   if math.floor(ts / MIN) > math.floor(ag.prevAt / MIN) then redis.call('ZADD', P .. 'agents', 'GT', math.floor(ts / MIN) * MIN + MIN - 1, ag.id) end
+  markChanged('a', ag.id)
   if (ag.st == 'out') ~= (ag.prevSt == 'out') then
     if ag.st == 'out' then redis.call('SREM', P .. 'agents:on', ag.id) else redis.call('SADD', P .. 'agents:on', ag.id) end
   end
@@ -210,7 +338,7 @@ local function transition(ag, ts, st, r, cat, days)
     return
   end
   if ts >= ag.since then
-    spend(ag.id, ag.team, ag.st, ag.c, ag.lq, ag.since, ts, 1, days)
+    spend(ag, ag.st, ag.c, ag.lq, ag.since, ts, 1, days)
     ag.st, ag.r, ag.c, ag.since = st, r, cat, ts
     ag.tl[#ag.tl + 1] = { ts, st, r, cat, ag.lq }
     return
@@ -222,9 +350,9 @@ local function transition(ag, ts, st, r, cat, days)
   local nextTs = ag.tl[j + 1][1]
   if j > 0 then
     local prev = ag.tl[j]
-    spend(ag.id, ag.team, prev[2], prev[4], prev[5], ts, nextTs, -1, days)
+    spend(ag, prev[2], prev[4], prev[5], ts, nextTs, -1, days)
   end
-  spend(ag.id, ag.team, st, cat, ag.lq, ts, nextTs, 1, days)
+  spend(ag, st, cat, ag.lq, ts, nextTs, 1, days)
   table.insert(ag.tl, j + 1, { ts, st, r, cat, ag.lq })
 end
 
@@ -325,7 +453,12 @@ local function onOutcome(e, kind)
     addQueue(e.toQueueId)
     bump('q', e.toQueueId, { 'ovi' }, e.ts, e.days, 1)
   end
-  redis.call('EXPIRE', key, opt.callTtlSec)
+  -- a call that left the queue for good is only kept for late events about it; an answered one until it ends
+  if kind == 'answered' and not redis.call('HGET', key, 'end') then
+    redis.call('EXPIRE', key, opt.callTtlSec)
+  else
+    redis.call('EXPIRE', key, opt.callDoneTtlSec)
+  end
 end
 
 local function onEnded(e)
@@ -333,7 +466,7 @@ local function onEnded(e)
   local c = redis.call('HMGET', key, 'q', 'at', 'ag', 'end')
   if c[4] then return end
   redis.call('HSET', key, 'end', e.ts, 'ed', cjson.encode(e.days), 'eag', e.agentId or '')
-  redis.call('EXPIRE', key, opt.callTtlSec)
+  if c[2] then redis.call('EXPIRE', key, opt.callDoneTtlSec) else redis.call('EXPIRE', key, opt.callTtlSec) end
   -- ended before the answer arrived (out of order): counted when the answer comes
   if c[1] and c[2] then countEnded(c[1], e.agentId or c[3], tonumber(c[2]), e.ts, e.days) end
 end
@@ -402,9 +535,18 @@ for i = 1, #events do
 end
 
 flush()
+local changes = {}
+for entity in pairs(changed) do changes[#changes + 1] = version; changes[#changes + 1] = entity end
+for i = 1, #changes, 2000 do
+  redis.call('ZADD', P .. 'changed', unpack(changes, i, math.min(i + 1999, #changes)))
+end
+if applied > 0 or #changes > 0 then
+  redis.call('HSET', meta, 'version', version)
+  -- a new store (first call, or after the keys were deleted): readers drop what they cached from an older one
+  if version == 1 then redis.call('HSET', meta, 'epoch', opt.wallNow) end
+end
 if applied > 0 then
   redis.call('HSET', meta, 'maxTs', maxTs, 'lastEventWall', opt.wallNow)
-  redis.call('HINCRBY', meta, 'version', 1)
   redis.call('HINCRBY', meta, 'accepted', applied)
 end
 if dups > 0 then redis.call('HINCRBY', meta, 'duplicates', dups) end

@@ -18,6 +18,7 @@ import { AmazonConnectConnector } from './ingest/amazon-connect/connector.js';
 import { SourceRegistry, startConfiguredSources } from './ingest/sources.js';
 import { readDeadLetters, startStreamConsumer, type StreamStatus } from './ingest/stream.js';
 import { startPushHub, type PushHub } from './push/hub.js';
+import { SeriesService } from './series.js';
 import { SnapshotService } from './snapshots.js';
 import { AlertsStore } from './store/alerts-store.js';
 import { AuthStore } from './store/auth-store.js';
@@ -85,7 +86,8 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     signIn: { attempts: config.auth.signInAttempts, windowMinutes: config.auth.signInWindowMinutes },
   });
   const alerts = new AlertsStore(redis, store.keys, dutyLog);
-  const snapshots = new SnapshotService(store, alerts, config, wall);
+  const series = new SeriesService(store, config);
+  const snapshots = new SnapshotService(store, alerts, config, wall, series);
 
   const sources = new SourceRegistry(ingest, () => wall.now());
   const streamStatus: StreamStatus = { running: false, entriesRead: 0, lastEntryAt: null, errors: 0, deadLettered: 0 };
@@ -134,6 +136,7 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     amazonConnect: (body) => amazonConnect.handle(body),
     deadLetters: (count) => readDeadLetters(redis, config.ingest.stream.key, count),
     snapshots,
+    series,
     log,
     health: async () => {
       const meta = await store.readMeta();

@@ -7,6 +7,7 @@ import { effectiveThresholds, type AlertThresholds } from './alerts/thresholds.j
 import type { Config } from './config.js';
 import { buildSnapshot, rollingWindowSpecs } from './metrics/snapshot.js';
 import type { AlertsStore } from './store/alerts-store.js';
+import type { SeriesService } from './series.js';
 import type { Store } from './store/store.js';
 
 export class SnapshotService {
@@ -15,6 +16,7 @@ export class SnapshotService {
     private readonly alerts: AlertsStore,
     private readonly config: Config,
     private readonly wall: Clock,
+    private readonly series: SeriesService,
   ) {}
 
   /** The service clock: wall time, or with the replay clock the latest event time seen (wall time before any event). */
@@ -45,6 +47,9 @@ export class SnapshotService {
     ]);
     const metrics = buildSnapshot({ floor, now, wallNow: this.wall.now(), dayStart, config: this.config });
     const thresholds = effectiveThresholds(this.config.alerts, controls.thresholdOverrides);
+    const runs = await this.series.currentRuns(now, floor.queueIds, floor.teamIds, thresholds);
+    for (const q of metrics.queues) q.ahtRun = runs.queues.get(q.queueId) ?? null;
+    for (const t of metrics.teams) t.ahtRun = runs.teams.get(t.teamId) ?? null;
     const alerts = await this.alerts.step(evaluateRules(metrics, thresholds, controls.callbackModes, now), now);
     return { ...metrics, alerts, callbackModes: controls.callbackModes, broadcast: controls.broadcast };
   }

@@ -1,6 +1,7 @@
 // The snapshot: what GET /api/snapshot returns and what socket.io pushes. Documented field by field in docs/api.md.
 // Rates are fractions 0..1, or null when there is nothing to divide (never 0% or 100% by default).
 import type { AgentState, NotReadyCategory } from './events.js';
+import type { RunFlag } from './series.js';
 
 export const WINDOW_NAMES = ['15m', '30m', '60m', 'today'] as const;
 export type WindowName = (typeof WINDOW_NAMES)[number];
@@ -57,6 +58,8 @@ export interface QueueSnapshot {
   callbacksPending: number;
   /** Agents logged in to a team that serves this queue and ready now (idle). */
   availableAgents: number;
+  /** The AHT special cause going on now (run rules on the interval series), or null. */
+  ahtRun: RunFlag | null;
   windows: PerWindow<QueueWindow>;
 }
 
@@ -120,6 +123,8 @@ export interface TeamSnapshot {
   onBreakAgents: OnBreakAgent[];
   /** onBreak / loggedIn; the floor is out of control at peak from 1/6. */
   onBreakShare: number | null;
+  /** The AHT special cause going on now (run rules on the interval series), or null. */
+  ahtRun: RunFlag | null;
   windows: PerWindow<TeamWindow>;
 }
 
@@ -192,6 +197,7 @@ export const ALERT_RULES = [
   'utilisation_high',
   'utilisation_low',
   'abandon_rate',
+  'aht_special_cause',
   'feed_stale',
 ] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];

@@ -59,7 +59,7 @@ export function localParts(ms: number, timeZone: string): LocalParts {
 }
 
 /** Offset of `timeZone` from UTC at instant `ms`, in ms (e.g. +8 h for Asia/Shanghai). */
-function zoneOffset(ms: number, timeZone: string): number {
+export function zoneOffset(ms: number, timeZone: string): number {
   const p = localParts(ms, timeZone);
   const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return asUtc - floorTo(ms, 1000);

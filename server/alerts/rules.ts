@@ -1,6 +1,7 @@
 // Alert rules: pure functions from a snapshot, the thresholds and "now" to conditions. A condition says, for one rule
 // and one subject, whether the enter level is passed and whether the exit level is reached; the lifecycle (minimum
 // durations, raise once, clear) is kept in Redis by server/store/alerts-store.ts. No I/O here.
+import type { RunFlag } from '../../shared/series.js';
 import type { AlertRule, AlertSeverity, AlertSubject, CallbackModeState } from '../../shared/snapshot.js';
 import { localParts } from '../../shared/time.js';
 import type { MetricsSnapshot } from '../metrics/snapshot.js';
@@ -40,6 +41,24 @@ function inPeak(now: number, timeZone: string, peaks: [string, string][]): boole
   const p = localParts(now, timeZone);
   const hhmm = `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
   return peaks.some(([from, to]) => hhmm >= from && hhmm < to);
+}
+
+/**
+ * AHT special cause: a run (docs/metrics.md) reaching the latest complete interval. The run rules already ask for 6 or
+ * 9 intervals in a row, so the alert has no hold time of its own; it clears when an interval breaks the run.
+ */
+function ahtRun(out: Condition[], subject: AlertSubject, name: string, run: RunFlag | null): void {
+  out.push(
+    cond('aht_special_cause', subject, name, {
+      severity: 'warning',
+      enter: run !== null,
+      exit: run === null,
+      forMs: 0,
+      clearForMs: 0,
+      value: run?.length ?? null,
+      threshold: null,
+    }),
+  );
 }
 
 export function evaluateRules(s: MetricsSnapshot, t: AlertThresholds, callbackModes: CallbackModeState[], now: number): Condition[] {
@@ -87,6 +106,7 @@ export function evaluateRules(s: MetricsSnapshot, t: AlertThresholds, callbackMo
     const aw = q.windows[a.window];
     const enough = aw.answered + aw.abandoned >= a.minCalls;
     const rate = aw.abandonRate;
+    ahtRun(out, subject, q.name, q.ahtRun);
     out.push(cond('abandon_rate', subject, q.name, { severity: 'warning', enter: enough && rate !== null && rate > a.above, exit: !enough || rate === null || rate < a.clearBelow, forMs: ms(a.forSeconds), clearForMs: ms(a.clearForSeconds), value: rate, threshold: a.above }));
   }
 
@@ -120,6 +140,8 @@ export function evaluateRules(s: MetricsSnapshot, t: AlertThresholds, callbackMo
     const staffed = team.loggedIn >= u.minLoggedIn;
     out.push(cond('utilisation_high', subject, team.name, { severity: 'warning', enter: staffed && util !== null && util > u.high, exit: !staffed || util === null || util <= u.high - u.margin, forMs: ms(u.forSeconds), clearForMs: ms(u.clearForSeconds), value: util, threshold: u.high }));
     out.push(cond('utilisation_low', subject, team.name, { severity: 'info', enter: staffed && util !== null && util < u.low, exit: !staffed || util === null || util >= u.low + u.margin, forMs: ms(u.forSeconds), clearForMs: ms(u.clearForSeconds), value: util, threshold: u.low }));
+
+    ahtRun(out, subject, team.name, team.ahtRun);
 
     // Long breaks: one condition per agent on break; an agent back from break has no condition, which clears it.
     const limitMs = t.longBreak.minutes * 60_000;

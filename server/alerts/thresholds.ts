@@ -51,6 +51,24 @@ export const alertThresholdsSchema = z
       .object({ above: fraction.default(0.1), clearBelow: fraction.default(0.07), window: rollingWindow.default('15m'), minCalls: z.number().int().min(1).default(10), forSeconds: seconds.default(60), clearForSeconds: seconds.default(180) })
       .strict()
       .prefault({}),
+    /**
+     * AHT special causes: the run rules on the AHT of complete intervals (docs/metrics.md). An interval counts with at
+     * least minCalls calls; the centre line is the mean of up to `baseline` intervals before the run.
+     */
+    ahtSpecialCause: z
+      .object({
+        enabled: z.boolean().default(true),
+        intervalMinutes: z.union([z.literal(15), z.literal(30), z.literal(60)]).default(15),
+        trendLength: z.number().int().min(3).max(20).default(6),
+        shiftLength: z.number().int().min(5).max(30).default(9),
+        baseline: z.number().int().min(2).max(96).default(16),
+        minBaseline: z.number().int().min(2).max(96).default(8),
+        minCalls: z.number().int().min(1).default(5),
+        teams: z.boolean().default(true),
+        queues: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -73,6 +91,7 @@ export function validateChange(current: unknown, change: unknown): { ok: true; m
   if (t.breakShare.clearBelow > t.breakShare.limit) problems.push('breakShare.clearBelow must not exceed limit');
   if (t.abandonRate.clearBelow > t.abandonRate.above) problems.push('abandonRate.clearBelow must not exceed above');
   if (t.utilisation.low >= t.utilisation.high) problems.push('utilisation.low must be below high');
+  if (t.ahtSpecialCause.minBaseline > t.ahtSpecialCause.baseline) problems.push('ahtSpecialCause.minBaseline must not exceed baseline');
   return problems.length ? { ok: false, error: problems.join('; ') } : { ok: true, merged };
 }
 

@@ -13,6 +13,7 @@ import { has, mayOpen, projectSnapshot, viewKey, type Principal } from '../auth/
 import type { Config } from '../config.js';
 import { invalidItem } from '../ingest/pipeline.js';
 import type { SourceSink } from '../ingest/sources.js';
+import type { SeriesService } from '../series.js';
 import type { SnapshotService } from '../snapshots.js';
 import type { AuthStore } from '../store/auth-store.js';
 import type { DutyLog } from '../store/duty-log.js';
@@ -27,6 +28,7 @@ export interface AppDeps {
   /** POST /api/connectors/amazon-connect: agent event stream records (JSON array, NDJSON or a Kinesis event). */
   amazonConnect: (body: string) => Promise<unknown>;
   snapshots: SnapshotService;
+  series: SeriesService;
   log: Logger;
   /** Details for /api/health (sources' status), shown to supervisors. */
   health: () => Promise<Record<string, unknown>>;
@@ -234,6 +236,35 @@ export function createApp(deps: AppDeps) {
   app.get('/api/snapshot', allow('snapshot', (p) => viewKey(p) !== null), async (req: AuthedRequest, res, next) => {
     try {
       res.json(projectSnapshot(await snapshots.compute(), viewKey(req.principal!)!));
+    } catch (e) {
+      next(e);
+    }
+  });
+  // Series and sparklines hold queue and team totals only (no agent's figures): every viewer may read them.
+  const seriesQuery = z.object({
+    kind: z.enum(['queue', 'team', 'floor']),
+    id: z.string().min(1).max(200).optional(),
+    interval: z.coerce.number().pipe(z.union([z.literal(15), z.literal(30), z.literal(60)])).default(60),
+    hours: z.coerce.number().int().min(1).max(config.series.keepHours).default(24),
+  });
+  app.get('/api/series', allow('series', (p) => viewKey(p) !== null), async (req, res, next) => {
+    try {
+      const q = seriesQuery.safeParse(req.query);
+      if (!q.success) return void res.status(400).json({ error: q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      const { kind, id, interval, hours } = q.data;
+      if (kind !== 'floor' && !id) return void res.status(400).json({ error: `id: a ${kind} series needs the ${kind}'s id` });
+      if (!config.series.intervals.includes(interval)) return void res.status(400).json({ error: `interval: this site offers ${config.series.intervals.join(', ')} minutes` });
+      const { now } = await snapshots.now();
+      res.json(await deps.series.series(kind, id ?? 'floor', interval, hours, now, await snapshots.thresholds()));
+    } catch (e) {
+      next(e);
+    }
+  });
+  app.get('/api/sparklines', allow('sparklines', (p) => viewKey(p) !== null), async (req, res, next) => {
+    try {
+      const minutes = Math.min(60, Math.max(1, Number(req.query.minutes ?? 60) || 60));
+      const { now } = await snapshots.now();
+      res.json(await deps.series.sparklines(now, minutes));
     } catch (e) {
       next(e);
     }

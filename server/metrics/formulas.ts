@@ -9,7 +9,7 @@ export function ratio(a: number, b: number): number | null {
 }
 
 export function addInto(target: Totals, source: Totals): Totals {
-  for (const [k, v] of Object.entries(source)) target[k] = k === 'mw' ? Math.max(target[k] ?? 0, v) : (target[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(source)) target[k] = k === 'mw' || k === 'mq' ? Math.max(target[k] ?? 0, v) : (target[k] ?? 0) + v;
   return target;
 }
 

@@ -158,6 +158,7 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config }: Snapsho
       ...counts,
       onBreakAgents,
       onBreakShare: ratio(counts.onBreak, counts.loggedIn),
+      ahtRun: null,
       windows,
     };
   });
@@ -180,6 +181,7 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config }: Snapsho
       shortAbandonSeconds: q.shortAbandonSeconds,
       callbacksPending: Math.max(0, (today.cb ?? 0) - (today.cbd ?? 0)),
       availableAgents: queuesKnown ? idle.filter((a) => a.queues.includes(queueId)).length : idle.length,
+      ahtRun: null,
       windows: perWindow((r) => queueWindow(sumWindow(floor.buckets.q.get(queueId), r), config.excludeShortAbandons)),
     };
   });

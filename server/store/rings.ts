@@ -17,12 +17,13 @@ interface KindLayout {
 // Queue fields: en entered, ans answered, ansK answered with a known wait, ansT answered within T, wait (ms, of the
 // answered with a known wait), ab abandoned (not short), abS short abandons, abT abandoned after T, cb callbacks
 // requested, cbd callbacks made, ovo / ovi overflowed out / in, end calls ended, hand talk+hold ms, wrap ms, mw max
-// wait ms plus one (a maximum, not a sum; 0 is "no call left the queue", 1 a call that did not wait).
+// wait ms, mq most calls waiting at once (seen when a call queued). Maxima are kept plus one, so that 0 is "nothing
+// seen" and 1 a call that did not wait.
 // Team fields: time (ms) in each state, not-ready time by category, answered and ended calls of its agents.
 // Agent fields (u16: a minute holds at most 60,000 ms): li logged-in ms, brk break ms, talk ms, answered, ended.
 const LAYOUTS: Record<BucketKind, KindLayout> = {
   q: {
-    fields: ['en', 'ans', 'ansK', 'ansT', 'wait', 'ab', 'abS', 'abT', 'cb', 'cbd', 'ovo', 'ovi', 'end', 'hand', 'wrap', 'mw'].map(
+    fields: ['en', 'ans', 'ansK', 'ansT', 'wait', 'ab', 'abS', 'abT', 'cb', 'cbd', 'ovo', 'ovi', 'end', 'hand', 'wrap', 'mw', 'mq'].map(
       (f) => [f, 'u32'] as const,
     ),
   },
@@ -34,6 +35,9 @@ const LAYOUTS: Record<BucketKind, KindLayout> = {
   },
   a: { fields: [['li', 'u16'], ['brk', 'u16'], ['talk', 'u16'], ['ans', 'u16'], ['end', 'u16']] },
 };
+
+/** Fields that are maxima, not sums. */
+export const MAXIMA = new Set(['mw', 'mq']);
 
 const BITS: Record<FieldType, number> = { u16: 16, u32: 32 };
 
@@ -76,7 +80,7 @@ export function sumRing(kind: BucketKind, ring: Buffer | null, firstMinute: numb
       const at = base + bit / 8;
       const v = type === 'u16' ? ring.readUInt16BE(at) : ring.readUInt32BE(at);
       if (v === 0) continue;
-      if (name === 'mw') out.mw = Math.max(out.mw ?? 0, v - 1);
+      if (MAXIMA.has(name)) out[name] = Math.max(out[name] ?? 0, v - 1);
       else out[name] = (out[name] ?? 0) + v;
     }
   }

@@ -242,6 +242,35 @@ export class Store {
     return { meta, agents, teamIds, queueIds, waiting, buckets };
   }
 
+  /** The 15-minute interval buckets (the series) of queues or teams, by id and bucket start. */
+  async readIntervals(kind: 'q' | 't', ids: readonly string[], starts: readonly number[]): Promise<Map<string, Map<number, Counters>>> {
+    const pipe = this.reader.pipeline();
+    for (const id of ids) for (const start of starts) pipe.hgetall(this.keys.intervalBucket(kind, id, start));
+    const results = ids.length && starts.length ? unwrap(await pipe.exec()) : [];
+    const out = new Map<string, Map<number, Counters>>();
+    ids.forEach((id, i) => {
+      const byStart = new Map<number, Counters>();
+      starts.forEach((start, j) => {
+        const raw = results[i * starts.length + j] as Record<string, string>;
+        if (Object.keys(raw).length) byStart.set(start, numbers(raw));
+      });
+      out.set(id, byStart);
+    });
+    return out;
+  }
+
+  /** The minute rings of entities (null where there is none), for per-minute figures. */
+  async readRings(kind: BucketKind, ids: readonly string[]): Promise<(Buffer | null)[]> {
+    const pipe = this.reader.pipeline();
+    for (const id of ids) pipe.getBuffer(this.keys.ring(kind, id));
+    return ids.length ? (unwrap(await pipe.exec()) as (Buffer | null)[]) : [];
+  }
+
+  /** Queue ids seen in events. */
+  async knownQueueIds(): Promise<string[]> {
+    return (await this.reader.smembers(this.keys.queues())).sort();
+  }
+
   private readonly cache = new FloorCache();
 }
 

@@ -14,7 +14,7 @@ const qw = (o: Partial<QueueWindow> = {}): QueueWindow => ({
 });
 const queue = (o: Partial<QueueSnapshot> & { w15?: Partial<QueueWindow> } = {}): QueueSnapshot => ({
   queueId: 'q', name: 'Support', waiting: 0, oldestQueuedAt: null, longestWaitSeconds: null, serviceLevelSeconds: 20, serviceLevelTarget: 0.8, shortAbandonSeconds: 5,
-  callbacksPending: 0, availableAgents: 5, ...o,
+  callbacksPending: 0, availableAgents: 5, ahtRun: null, ...o,
   windows: { '15m': qw(o.w15), '30m': qw(), '60m': qw(), today: qw() },
 });
 const tw = (o: Partial<TeamWindow> = {}): TeamWindow => ({
@@ -25,7 +25,7 @@ const tw = (o: Partial<TeamWindow> = {}): TeamWindow => ({
 const rates = (n: number) => Array.from({ length: n }, (_, i) => ({ agentId: `a${i}`, name: `A${i}`, breakRate: 0.08, loggedInSeconds: 3600 }));
 const team = (o: Partial<TeamSnapshot> & { w60?: Partial<TeamWindow>; w30?: Partial<TeamWindow> } = {}): TeamSnapshot => ({
   teamId: 't', name: 'Team T', loggedIn: 10, byState: { idle: 10, ringing: 0, talking: 0, hold: 0, wrap: 0, outbound: 0, not_ready: 0 },
-  byCategory: { break: 0, meal: 0, training: 0, meeting: 0, other: 0 }, onBreak: 0, onBreakAgents: [], onBreakShare: 0, ...o,
+  byCategory: { break: 0, meal: 0, training: 0, meeting: 0, other: 0 }, onBreak: 0, onBreakAgents: [], onBreakShare: 0, ahtRun: null, ...o,
   windows: { '15m': tw(), '30m': tw(o.w30), '60m': tw(o.w60), today: tw() },
 });
 const snapshot = (o: { queues?: QueueSnapshot[]; teams?: TeamSnapshot[]; stale?: boolean } = {}): MetricsSnapshot =>

@@ -29,6 +29,7 @@ const RULE_RANK: Record<AlertRule, number> = {
   callback_leave: 7,
   utilisation_high: 8,
   utilisation_low: 9,
+  aht_special_cause: 10,
 };
 
 const time = (iso: string | null): number => {
@@ -88,6 +89,7 @@ const RULE_WORD: Record<AlertRule, MessageKey> = {
   utilisation_high: 'ruleUtilisationHigh',
   utilisation_low: 'ruleUtilisationLow',
   abandon_rate: 'ruleAbandonRate',
+  aht_special_cause: 'ruleAhtSpecialCause',
   feed_stale: 'ruleFeedStale',
 };
 
@@ -101,6 +103,7 @@ const MEASURE: Record<AlertRule, MessageKey> = {
   utilisation_high: 'measureUtilisationHigh',
   utilisation_low: 'measureUtilisationLow',
   abandon_rate: 'measureAbandonRate',
+  aht_special_cause: 'measureAhtRun',
   feed_stale: 'measureFeedStale',
 };
 

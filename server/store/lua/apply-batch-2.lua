@@ -405,6 +405,8 @@ local function onQueued(e)
   else
     redis.call('HSET', key, 'q', e.queueId, 'qt', e.ts)
     redis.call('ZADD', P .. 'waiting:' .. e.queueId, e.ts, e.callId)
+    -- a queue is deepest right after a call joins it: the minute's peak is seen here
+    setMax('q', e.queueId, 'mq', e.ts, e.days, redis.call('ZCARD', P .. 'waiting:' .. e.queueId))
   end
   redis.call('EXPIRE', key, opt.callTtlSec)
 end

@@ -50,6 +50,12 @@ export class SnapshotService {
     const runs = await this.series.currentRuns(now, floor.queueIds, floor.teamIds, thresholds);
     for (const q of metrics.queues) q.ahtRun = runs.queues.get(q.queueId) ?? null;
     for (const t of metrics.teams) t.ahtRun = runs.teams.get(t.teamId) ?? null;
+    metrics.thresholds.alertWindows = {
+      breakControl: thresholds.breakControl.window,
+      utilisation: thresholds.utilisation.window,
+      abandonRate: thresholds.abandonRate.window,
+      ahtIntervalMinutes: thresholds.ahtSpecialCause.intervalMinutes,
+    };
     const alerts = await this.alerts.step(evaluateRules(metrics, thresholds, controls.callbackModes, now), now);
     return { ...metrics, alerts, callbackModes: controls.callbackModes, broadcast: controls.broadcast };
   }

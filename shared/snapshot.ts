@@ -179,12 +179,17 @@ export interface IngestCounters {
   late: number;
 }
 
+/** What the screens need to state each figure's formula and window (per-queue T, S and target are on the queue). */
 export interface Thresholds {
   breakCvLimit: number;
   breakShareLimit: number;
   breakRateTarget: [number, number];
   utilisationBand: [number, number];
   minLoggedInSecondsForCv: number;
+  /** Short abandons are left out of the abandon rate and service level (the site's choice, on by default). */
+  excludeShortAbandons: boolean;
+  /** The window each alert rule watches, for the alert's explanation. */
+  alertWindows: { breakControl: WindowName; utilisation: WindowName; abandonRate: WindowName; ahtIntervalMinutes: number };
 }
 
 export const ALERT_RULES = [

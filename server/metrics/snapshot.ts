@@ -201,6 +201,9 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config }: Snapsho
       breakRateTarget: [...config.thresholds.breakRateTarget],
       utilisationBand: [...config.thresholds.utilisationBand],
       minLoggedInSecondsForCv: config.thresholds.minLoggedInMinutesForCv * 60,
+      excludeShortAbandons: config.excludeShortAbandons,
+      // the file's alert windows; the snapshot service puts the live ones in
+      alertWindows: { breakControl: '60m', utilisation: '30m', abandonRate: '15m', ahtIntervalMinutes: 15 },
     },
     feed: {
       lastEventAt: lastEventWall === null ? null : iso(lastEventWall),

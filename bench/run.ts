@@ -1,35 +1,43 @@
 // Floorwatch benchmark (`npm run bench`, `npm run bench -- --quick`). Starts its own redis-server and the real service
-// in a child process (bench/serve.ts), then measures:
-//   1. sustained HTTP ingest (concurrent clients POSTing batches, closed loop)
-//   2. sustained Redis Stream ingest (XADD at full speed with a bounded backlog; rate = events applied per second)
-//   3. event-to-screen latency: N socket.io screens (in child processes, bench/screens.ts), background HTTP load at a
-//      fixed rate, and a marker call queued every ~200 ms; latency = marker POST sent -> first snapshot showing it
-//   4. CPU and memory of the service, Redis and the bench's own processes during each phase
+// in a child process (bench/serve.ts), then measures (phases selectable with --phases):
+//   1. http: sustained HTTP ingest (concurrent clients POSTing batches, closed loop)
+//   2. stream: sustained Redis Stream ingest (XADD at full speed with a bounded backlog; rate = events applied per second)
+//   3. latency: event-to-screen latency: N socket.io screens (in child processes, bench/screens.ts), background HTTP load
+//      at a fixed rate, and a marker call queued every ~200 ms; latency = marker POST sent -> first snapshot showing it
+//   4. snapshot, 5. memory: after one simulated hour at 1,000 and 10,000 agents (bench/scale.ts, bench/hour.ts), the
+//      time of a snapshot computation and Redis memory per 1,000 agents, by key family
+//   6. popup: event-to-pop-up latency: team-lead clients get an alert of their team raised under the background load
+// and CPU and memory of the service, Redis and the bench's own processes during each phase.
 // Prints a table and writes bench/results/latest.json (plus a timestamped copy). Options: see `--help`.
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
-import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
+import { addUser } from '../server/auth/manage.js';
 import { startPrivateRedis, type PrivateRedis } from '../server/redis-server.js';
 import type { Snapshot } from '../shared/snapshot.js';
-import { MARKER_QUEUE, benchConfigFile, makeGenerators, markerEvent, type FloorGenerator, type FloorShape } from './floor.js';
+import { MARKER_QUEUE, benchConfigFile, makeGenerators, markerEvent, pad, type FloorGenerator, type FloorShape } from './floor.js';
 import { summariseProfile } from './profile.js';
-import type { ScreensResult } from './screens.js';
-import type { ServeStats } from './serve.js';
+import { scalePhase, type ScaleResult } from './scale.js';
+import type { AlertSeen, ScreensResult } from './screens.js';
+import { startService, type Service } from './service.js';
 import {
   ProcSampler,
   dist,
   httpAgent,
+  ipcRequest,
   parseInfo,
   postEvents,
   request,
   round,
+  roundDist,
   setBearer,
+  signIn,
   sleep,
   type Dist,
   type MachineUsage,
@@ -40,6 +48,7 @@ const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
 
 // ------------------------------------------------------------------ options
+const PHASES = ['http', 'stream', 'latency', 'snapshot', 'memory', 'popup'];
 const OPTION_HELP: Record<string, [string, string, string]> = {
   // name: [default, quick default, help]
   agents: ['500', '500', 'agents on the floor'],
@@ -57,7 +66,17 @@ const OPTION_HELP: Record<string, [string, string, string]> = {
   'load-batch': ['100', '100', 'events per POST of the background load'],
   'marker-ms': ['200', '200', 'interval between markers'],
   'warmup-seconds': ['2', '0.5', 'unmeasured warm-up before each phase'],
-  phases: ['http,stream,latency', 'http,stream,latency', 'phases to run'],
+  phases: [PHASES.join(','), PHASES.join(','), 'phases to run'],
+  'scale-agents': ['1000,10000', '1000', 'snapshot and memory phases: floor sizes (agents, comma-separated), each one simulated hour'],
+  'scale-teams': ['200', '200', 'snapshot and memory phases: teams'],
+  'scale-queues': ['50', '50', 'snapshot and memory phases: queues'],
+  'snapshot-runs': ['20', '10', 'snapshot phase: timed computations per floor size'],
+  'snapshot-seconds': ['60', '20', 'snapshot phase: most time spent timing per floor size (at least 3 runs)'],
+  'memory-sample': ['500', '200', 'memory phase: keys per key family whose MEMORY USAGE is read'],
+  leads: ['10', '5', 'popup phase: team-lead socket.io clients (one session each)'],
+  'popup-seconds': ['20', '8', 'popup phase: duration of alert triggering'],
+  'popup-ms': ['500', '500', 'popup phase: interval between triggered alerts'],
+  'popup-screens': ['200', '50', 'popup phase: wallboards connected besides the leads (0: none)'],
   view: ['board', 'board', 'what the screens sign in as: board (a wallboard display token) or full (a supervisor token)'],
   out: ['bench/results/latest.json', 'bench/results/latest.json', 'where to write the results'],
 };
@@ -75,7 +94,7 @@ function readOptions() {
   });
   if (values.help) {
     console.log('npm run bench -- [--quick] [--cpu-prof] [--name value ...]   (or env BENCH_NAME=value)\n');
-    console.log('  --quick            a ~20 s smoke run (shorter phases, 50 screens)');
+    console.log('  --quick            a ~1.5 min smoke run (shorter phases, 50 screens, 1,000 agents in the snapshot and memory phases)');
     console.log('  --cpu-prof         profile the service (node --cpu-prof) and print its hottest functions');
     for (const [k, [d, q, h]] of Object.entries(OPTION_HELP)) console.log(`  --${k.padEnd(17)}${h} (default ${d}${q !== d ? `, quick ${q}` : ''})`);
     process.exit(0);
@@ -94,6 +113,9 @@ function readOptions() {
     if (!Number.isFinite(n) || n < 0 || (n === 0 && !min0)) throw new Error(`--${k} must be a ${min0 ? 'non-negative' : 'positive'} number, got "${str(k)}"`);
     return n;
   };
+  const phases = new Set(str('phases').split(',').map((s) => s.trim()).filter(Boolean));
+  const unknown = [...phases].filter((p) => !PHASES.includes(p));
+  if (unknown.length) throw new Error(`--phases: unknown ${unknown.join(', ')} (known: ${PHASES.join(', ')})`);
   return {
     quick,
     cpuProf,
@@ -110,86 +132,38 @@ function readOptions() {
     loadBatch: Math.round(num('load-batch')),
     markerMs: num('marker-ms'),
     warmupSeconds: num('warmup-seconds'),
-    phases: new Set(str('phases').split(',').map((s) => s.trim())),
+    phases,
     view: str('view') === 'full' ? ('full' as const) : ('board' as const),
+    scaleSizes: str('scale-agents')
+      .split(',')
+      .map((x) => Number(x.trim()))
+      .filter((n) => Number.isInteger(n) && n > 0)
+      .map((agents): FloorShape => ({ agents, teams: num('scale-teams'), queues: num('scale-queues') })),
+    snapshotRuns: Math.round(num('snapshot-runs')),
+    snapshotSeconds: num('snapshot-seconds'),
+    memorySample: Math.round(num('memory-sample')),
+    leads: Math.round(num('leads')),
+    popupSeconds: num('popup-seconds'),
+    popupMs: num('popup-ms'),
+    popupScreens: Math.round(num('popup-screens', true)),
     out: resolve(ROOT, str('out')),
   };
 }
 type Options = ReturnType<typeof readOptions>;
 
-const TARGETS = { ingestPerSecond: 20_000, latencyP99Ms: 500 };
+const TARGETS = {
+  ingestPerSecond: 20_000,
+  latencyP99Ms: 500,
+  /** Issue #3: a snapshot at 10,000 agents (p95 of the timed computations). */
+  snapshotP95Ms: 50,
+  snapshotAtAgents: 10_000,
+  /** Issue #3: Redis memory for one hour of windows. */
+  redisMBPerThousandAgents: 2,
+  /** Issue #4: an alert reaches the team lead's screen, at 5,000 events/s. */
+  popupP99Ms: 1000,
+};
 
 // ------------------------------------------------------------------ children
-interface Service {
-  child: ChildProcess;
-  port: number;
-  pid: number;
-  stats(): Promise<ServeStats | null>;
-  stop(): Promise<void>;
-  stderrTail(): string;
-}
-
-async function startService(redisUrl: string, configFile: unknown, cpuProfDir: string | null, extraEnv: Record<string, string>): Promise<Service> {
-  const execArgs = ['--import', 'tsx'];
-  if (cpuProfDir) execArgs.unshift('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`);
-  const child = spawn(process.execPath, [...execArgs, join(BENCH_DIR, 'serve.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, ...extraEnv, BENCH_REDIS_URL: redisUrl, BENCH_CONFIG_JSON: JSON.stringify(configFile), BENCH_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  let tail = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    tail = (tail + d.toString()).slice(-4000);
-  });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const started = await new Promise<{ port: number; pid: number }>((res, rej) => {
-    let out = '';
-    const timer = setTimeout(() => rej(new Error(`the service did not start within 30 s:\n${tail}`)), 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line && out.includes('\n')) {
-        clearTimeout(timer);
-        res(JSON.parse(line) as { port: number; pid: number });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      rej(new Error(`the service exited with code ${code} while starting:\n${tail}`));
-    });
-  });
-  return {
-    child,
-    port: started.port,
-    pid: started.pid,
-    stderrTail: () => tail,
-    stats: () =>
-      new Promise((res) => {
-        if (!child.connected) return res(null);
-        const timer = setTimeout(() => {
-          child.off('message', onMsg);
-          res(null);
-        }, 10_000);
-        const onMsg = (m: ServeStats) => {
-          if (m?.type !== 'stats') return;
-          clearTimeout(timer);
-          child.off('message', onMsg);
-          res(m);
-        };
-        child.on('message', onMsg);
-        child.send({ type: 'stats' });
-      }),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      if (child.connected) child.send({ type: 'stop' });
-      else child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    },
-  };
-}
-
 interface ScreensProc {
   child: ChildProcess;
   request<T extends { type: string }>(msg: object, replyType: T['type'], timeoutMs: number): Promise<T>;
@@ -201,21 +175,10 @@ function forkScreens(): ScreensProc {
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     child,
-    request<T extends { type: string }>(msg: object, replyType: string, timeoutMs: number) {
-      return new Promise<T>((res, rej) => {
-        const timer = setTimeout(() => {
-          child.off('message', onMsg);
-          rej(new Error(`screens process: no "${replyType}" reply within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const onMsg = (m: T) => {
-          if (m?.type !== replyType) return;
-          clearTimeout(timer);
-          child.off('message', onMsg);
-          res(m);
-        };
-        child.on('message', onMsg);
-        child.send(msg);
-      });
+    async request<T extends { type: string }>(msg: object, replyType: string, timeoutMs: number) {
+      const reply = await ipcRequest<T>(child, msg, replyType, timeoutMs);
+      if (!reply) throw new Error(`screens process: no "${replyType}" reply within ${timeoutMs} ms`);
+      return reply;
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -257,12 +220,17 @@ interface Ctx extends Base {
  * logged in. Each phase thus starts from the same state (the cost of an agent event grows with the agent's recent
  * transitions, so a phase must not inherit the history of the one before), and the service is stopped after it.
  */
-async function withFloor<T>(base: Base, phase: string, body: (ctx: Ctx) => Promise<T>): Promise<{ result: T; profile?: string[] }> {
+async function withFloor<T>(
+  base: Base,
+  phase: string,
+  body: (ctx: Ctx) => Promise<T>,
+  configure: (file: ReturnType<typeof benchConfigFile>) => object = (file) => file,
+): Promise<{ result: T; profile?: string[] }> {
   await base.redis.flushdb();
   const prefix = `bench${base.runId}${phase}`;
   const streamKey = `${prefix}:events`;
   const profDir = base.profDir ? join(base.profDir, phase) : null;
-  const service = await startService(base.redisUrl, benchConfigFile(base.opt.shape, prefix, streamKey), profDir, {
+  const service = await startService(base.redisUrl, configure(benchConfigFile(base.opt.shape, prefix, streamKey)), profDir, {
     BENCH_INGEST_TOKEN: base.tokens.ingest,
     BENCH_SUPERVISOR_TOKEN: base.tokens.supervisor,
     BENCH_USERS_FILE: join(base.dir, 'users.json'),
@@ -277,11 +245,7 @@ async function withFloor<T>(base: Base, phase: string, body: (ctx: Ctx) => Promi
     if (answer.accepted !== logins.length) throw new Error(`logins: ${JSON.stringify(answer).slice(0, 300)}`);
     const result = await body({ ...base, phase, prefix, streamKey, service, agent, gens });
     await service.stop();
-    let profile: string[] | undefined;
-    if (profDir) {
-      const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-      if (file) profile = [join(profDir, file), ...summariseProfile(join(profDir, file), 25)];
-    }
+    const profile = profDir ? profileSummary(profDir) : undefined;
     return profile ? { result, profile } : { result };
   } catch (e) {
     const tail = service.stderrTail().trim();
@@ -292,6 +256,12 @@ async function withFloor<T>(base: Base, phase: string, body: (ctx: Ctx) => Promi
     agent.destroy();
     await service.stop();
   }
+}
+
+/** The service's CPU profile written to `dir` (--cpu-prof): its path, then its hottest functions. */
+function profileSummary(dir: string): string[] | undefined {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  return file ? [join(dir, file), ...summariseProfile(join(dir, file), 25)] : undefined;
 }
 
 interface Meta {
@@ -622,58 +592,81 @@ interface LatencyPhase {
   ok: boolean;
 }
 
-async function latencyPhase(ctx: Ctx, screensProcs: ScreensProc[]): Promise<LatencyPhase> {
-  const { opt } = ctx;
-  // Screens: spread over processes, each connects its share and waits for its first snapshot.
-  const per = Math.ceil(opt.screens / opt.screenProcs);
+/**
+ * Forks `procs` screens processes and connects `count` socket.io screens spread over them (`connect` carries the
+ * credential and what to track; see bench/screens.ts). Resolves once each screen has its first snapshot.
+ */
+async function connectScreens(ctx: Ctx, screensProcs: ScreensProc[], count: number, procs: number, name: string, connect: object): Promise<{ procs: ScreensProc[]; connected: number }> {
+  const per = Math.ceil(count / procs);
+  const mine: ScreensProc[] = [];
   const connects = await Promise.all(
-    Array.from({ length: opt.screenProcs }, (_, i) => {
+    Array.from({ length: procs }, (_, i) => {
       const p = forkScreens();
       screensProcs.push(p);
-      ctx.sampler.add(`screens${i + 1}`, p.child.pid!);
-      const n = Math.max(0, Math.min(per, opt.screens - i * per));
+      mine.push(p);
+      ctx.sampler.add(`${name}${i + 1}`, p.child.pid!);
+      const n = Math.max(0, Math.min(per, count - i * per));
       return p.request<{ type: 'connected'; connected: number; failed: number }>(
-        { type: 'connect', url: `http://127.0.0.1:${ctx.service.port}`, clients: n, markerQueue: MARKER_QUEUE, timeoutMs: 60_000, token: opt.view === 'board' ? ctx.tokens.display : ctx.tokens.supervisor },
+        { type: 'connect', url: `http://127.0.0.1:${ctx.service.port}`, clients: n, markerQueue: MARKER_QUEUE, timeoutMs: 60_000, ...connect },
         'connected',
         90_000,
       );
     }),
   );
-  const connected = connects.reduce((s, c) => s + c.connected, 0);
-  console.log(`  ${connected}/${opt.screens} screens connected`);
+  return { procs: mine, connected: connects.reduce((s, c) => s + c.connected, 0) };
+}
 
-  // Background load: one paced sender per generator, so every agent's events stay in order.
+/** Background HTTP load at opt.rate: one paced sender per generator, so every agent's events stay in order. */
+function startLoad(ctx: Ctx) {
+  const { opt } = ctx;
   const senders = ctx.gens.length;
   const intervalMs = (senders * opt.loadBatch * 1000) / opt.rate;
-  let stopLoad = false;
-  let loadSent = 0, loadErrors = 0, loadRejected = 0;
-  const loadLoops = (opt.rate > 0 ? ctx.gens : []).map(async (gen, i) => {
+  let stopped = false;
+  const counts = { sent: 0, errors: 0, rejected: 0 };
+  const loops = (opt.rate > 0 ? ctx.gens : []).map(async (gen, i) => {
     let next = performance.now() + (i * intervalMs) / senders;
-    while (!stopLoad) {
+    // Bounded by stop().
+    while (!stopped) {
       const wait = next - performance.now();
       if (wait > 0) await sleep(wait);
-      if (stopLoad) break;
+      if (stopped) break;
       // Behind by more than a second (the service is too slow): do not try to catch up in a burst.
       next = Math.max(next + intervalMs, performance.now() - 1000);
       const events = gen.next(opt.loadBatch, Date.now());
       try {
         const { answer } = await postEvents(ctx.agent, ctx.service.port, events);
-        loadSent += events.length;
-        loadRejected += answer.rejected.length;
+        counts.sent += events.length;
+        counts.rejected += answer.rejected.length;
       } catch {
-        loadErrors++;
+        counts.errors++;
       }
     }
   });
+  return {
+    counts,
+    async stop() {
+      stopped = true;
+      await Promise.all(loops);
+    },
+  };
+}
 
+async function latencyPhase(ctx: Ctx, screensProcs: ScreensProc[]): Promise<LatencyPhase> {
+  const { opt } = ctx;
+  // Screens: spread over processes, each connects its share and waits for its first snapshot.
+  const screens = await connectScreens(ctx, screensProcs, opt.screens, opt.screenProcs, 'screens', { token: opt.view === 'board' ? ctx.tokens.display : ctx.tokens.supervisor });
+  const connected = screens.connected;
+  console.log(`  ${connected}/${opt.screens} screens connected`);
+
+  const load = startLoad(ctx);
   const sent: number[] = [];
   const markerPostMs: number[] = [];
   let markerErrors = 0;
   try {
     await sleep(Math.max(1, opt.warmupSeconds) * 1000);
     const { result, resources } = await measured(ctx, async () => {
-      await Promise.all(screensProcs.map((p) => p.request({ type: 'reset' }, 'reset', 10_000)));
-      const loadSent0 = loadSent;
+      await Promise.all(screens.procs.map((p) => p.request({ type: 'reset' }, 'reset', 10_000)));
+      const loadSent0 = load.counts.sent;
       const t0 = performance.now();
       const markerPosts: Promise<void>[] = [];
       const count = Math.floor((opt.latencySeconds * 1000) / opt.markerMs);
@@ -698,16 +691,15 @@ async function latencyPhase(ctx: Ctx, screensProcs: ScreensProc[]): Promise<Late
       const tailStart = performance.now();
       let results: ScreensResult[] = [];
       for (;;) {
-        results = await Promise.all(screensProcs.map((p) => p.request<ScreensResult>({ type: 'collect' }, 'result', 30_000)));
+        results = await Promise.all(screens.procs.map((p) => p.request<ScreensResult>({ type: 'collect' }, 'result', 30_000)));
         const allSeen = results.every((r) => r.recv.every((recv) => recv[count] != null));
         if (allSeen || performance.now() - tailStart > 10_000) break;
         await sleep(250);
       }
       const seconds = (performance.now() - t0) / 1000;
-      return { results, seconds, count, rate: (loadSent - loadSent0) / seconds };
+      return { results, seconds, count, rate: (load.counts.sent - loadSent0) / seconds };
     });
-    stopLoad = true;
-    await Promise.all(loadLoops);
+    await load.stop();
 
     const latencies: number[] = [];
     const first: number[] = Array.from({ length: result.count + 1 }, () => Infinity);
@@ -758,19 +750,211 @@ async function latencyPhase(ctx: Ctx, screensProcs: ScreensProc[]): Promise<Late
       snapshotBytes: frameBytes || snapshotBytes,
       snapshotGetMs: roundDist(dist(getMs)),
       screensLoopP99Ms: round(Math.max(...result.results.map((r) => r.loopP99Ms))),
-      loadErrors,
-      loadRejected,
-      ok: missed === 0 && markerErrors === 0 && connected === opt.screens && loadErrors === 0 && loadRejected === 0,
+      loadErrors: load.counts.errors,
+      loadRejected: load.counts.rejected,
+      ok: missed === 0 && markerErrors === 0 && connected === opt.screens && load.counts.errors === 0 && load.counts.rejected === 0,
       resources,
     };
     return phase;
   } finally {
-    stopLoad = true;
-    await Promise.all(loadLoops);
-    await Promise.all(screensProcs.map((p) => p.stop()));
-    screensProcs.forEach((_, i) => ctx.sampler.remove(`screens${i + 1}`));
+    await load.stop();
+    await Promise.all(screens.procs.map((p) => p.stop()));
+    screens.procs.forEach((_, i) => ctx.sampler.remove(`screens${i + 1}`));
   }
 }
+
+// ------------------------------------------------------------------ phase 6: alert pop-up latency for team leads
+/** The team whose lead gets the pop-ups: its own agents, driven only by the probe (the background load never touches it). */
+const LEAD_TEAM = 'bench-lead';
+/** The long-break alert fires for an agent on break this long (config alerts.longBreak.minutes = 0.1)... */
+const LONG_BREAK_S = 6;
+/** ...so a break event dated this far back raises it at the next evaluation; within the lateness (60 s). */
+const BACKDATE_S = 8;
+/** A probe not seen by every lead within this long counts as missed for those that did not see it. */
+const POPUP_HOLD_MS = 5000;
+/** Agents in the lead's team: one is put on break per probe and back once every lead saw the alert. */
+const LEAD_AGENTS = 24;
+
+interface PopupPhase {
+  resources: PhaseResources;
+  leads: number;
+  leadsConnected: number;
+  screens: number;
+  screensConnected: number;
+  rateTarget: number;
+  rateAchieved: number;
+  /** Alerts triggered (a lead-team agent put on break BACKDATE_S ago, past the long-break limit). */
+  probes: number;
+  /** Probes not triggered because no agent was free yet (each must be back from its last break for BACKDATE_S). */
+  skipped: number;
+  samples: number;
+  missed: number;
+  /** Per lead client per probe: POST of the triggering event sent -> the alert in that client's snapshot. */
+  latencyMs: Dist;
+  /** Per probe, the first lead client to show it. */
+  firstLeadMs: Dist;
+  triggerPostMs: Dist;
+  longBreakSeconds: number;
+  loadErrors: number;
+  loadRejected: number;
+  ok: boolean;
+}
+
+/**
+ * Event-to-pop-up latency: team-lead clients (signed in as a lead of LEAD_TEAM through the users file, as a lead's
+ * browser would) and wallboards are connected while the background load runs; every popupMs a lead-team agent goes
+ * on break with a ts BACKDATE_S in the past, which is past the long-break limit, so the next snapshot raises a
+ * long_break alert that only that team's lead gets. Latency = POST sent -> the alert first in a lead's snapshot (what
+ * the lead page pops up). Once every lead saw it, the agent comes back (the alert clears) and rests until its next
+ * break can be dated after its return.
+ */
+async function popupPhase(ctx: Ctx, screensProcs: ScreensProc[]): Promise<PopupPhase> {
+  const { opt } = ctx;
+  const usersFile = join(ctx.dir, 'users.json');
+  const username = `lead-${ctx.runId}`;
+  const password = randomBytes(12).toString('hex');
+  await addUser(usersFile, { username, password, roles: ['lead'], teams: [LEAD_TEAM] });
+  // One session per lead client, as separate browsers would have.
+  const cookies: string[] = [];
+  for (let i = 0; i < opt.leads; i++) cookies.push(await signIn(ctx.agent, ctx.service.port, username, password));
+
+  // The lead's team logs in, dated before any break the probe will date back.
+  const agentIds = Array.from({ length: LEAD_AGENTS }, (_, i) => `lead-agent-${pad(i + 1)}`);
+  const loginTs = Date.now() - 30_000;
+  let eventSeq = 0;
+  const eventId = () => `${ctx.runId}.p.${++eventSeq}`;
+  const logins = agentIds.map((agentId) => ({ id: eventId(), ts: loginTs, type: 'agent.login' as const, agentId, teamId: LEAD_TEAM, name: `Lead agent ${agentId}` }));
+  const { answer } = await postEvents(ctx.agent, ctx.service.port, logins);
+  if (answer.accepted !== logins.length) throw new Error(`lead team logins: ${JSON.stringify(answer).slice(0, 300)}`);
+
+  const screens = opt.popupScreens > 0
+    ? await connectScreens(ctx, screensProcs, opt.popupScreens, opt.screenProcs, 'screens', { token: opt.view === 'board' ? ctx.tokens.display : ctx.tokens.supervisor })
+    : { procs: [], connected: 0 };
+  const leads = await connectScreens(ctx, screensProcs, opt.leads, 1, 'leads', { cookies, trackAlerts: true });
+  console.log(`  ${leads.connected}/${opt.leads} lead clients and ${screens.connected}/${opt.popupScreens} wallboards connected`);
+
+  interface Probe {
+    agentId: string;
+    sentAt: number;
+    alertId: string | null;
+    /** Date.now() at which each lead client (by index) first showed the alert. */
+    seen: Map<number, number>;
+    done: boolean;
+  }
+  const probes: Probe[] = [];
+  const open = new Map<string, Probe>(); // agentId -> its probe still waiting to be seen by every lead
+  /** When each agent may go on break again (its next break, dated BACKDATE_S back, must fall after its return). */
+  const freeAt = new Map(agentIds.map((id) => [id, 0]));
+  const triggerPostMs: number[] = [];
+  let postErrors = 0;
+
+  const finish = (p: Probe) => {
+    if (p.done) return;
+    p.done = true;
+    open.delete(p.agentId);
+    freeAt.set(p.agentId, Date.now() + (BACKDATE_S + 1) * 1000);
+    const back = [{ id: eventId(), ts: Date.now(), type: 'agent.state' as const, agentId: p.agentId, state: 'idle' as const }];
+    postEvents(ctx.agent, ctx.service.port, back).catch(() => void postErrors++);
+  };
+  const onSeen = (m: AlertSeen) => {
+    if (m?.type !== 'alert-seen' || m.rule !== 'long_break') return;
+    const p = open.get(m.subjectId);
+    if (!p) return; // an alert of an earlier probe, seen after it was given up
+    p.alertId ??= m.id;
+    if (m.id !== p.alertId || p.seen.has(m.client)) return;
+    p.seen.set(m.client, m.at);
+    if (p.seen.size >= leads.connected) finish(p);
+  };
+  for (const l of leads.procs) l.child.on('message', onSeen);
+  // Probes not seen by every lead in time are given up (and the agent sent back), so the floor keeps moving.
+  const reaper = setInterval(() => {
+    for (const p of open.values()) if (Date.now() - p.sentAt > POPUP_HOLD_MS) finish(p);
+  }, 100);
+
+  const load = startLoad(ctx);
+  try {
+    await sleep(Math.max(1, opt.warmupSeconds) * 1000);
+    const { result, resources } = await measured(ctx, async () => {
+      const loadSent0 = load.counts.sent;
+      const t0 = performance.now();
+      const count = Math.floor((opt.popupSeconds * 1000) / opt.popupMs);
+      let skipped = 0;
+      const posts: Promise<void>[] = [];
+      for (let i = 0; i < count; i++) {
+        const wait = t0 + i * opt.popupMs - performance.now();
+        if (wait > 0) await sleep(wait);
+        const agentId = agentIds.filter((id) => !open.has(id) && freeAt.get(id)! <= Date.now()).sort((a, b) => freeAt.get(a)! - freeAt.get(b)!)[0];
+        if (!agentId) {
+          skipped++;
+          continue;
+        }
+        const probe: Probe = { agentId, sentAt: Date.now(), alertId: null, seen: new Map(), done: false };
+        probes.push(probe);
+        open.set(agentId, probe);
+        const event = { id: eventId(), ts: probe.sentAt - BACKDATE_S * 1000, type: 'agent.state' as const, agentId, state: 'not_ready' as const, reason: 'break' };
+        posts.push(
+          postEvents(ctx.agent, ctx.service.port, [event]).then(
+            ({ answer: a, ms }) => {
+              triggerPostMs.push(ms);
+              if (a.accepted !== 1) postErrors++;
+            },
+            () => void postErrors++,
+          ),
+        );
+      }
+      await Promise.all(posts);
+      // Bounded: every open probe is finished by the reaper within POPUP_HOLD_MS.
+      while (open.size > 0) await sleep(50);
+      const seconds = (performance.now() - t0) / 1000;
+      return { skipped, seconds, rate: (load.counts.sent - loadSent0) / seconds };
+    });
+    await load.stop();
+
+    const latencies: number[] = [];
+    const firstLead: number[] = [];
+    let missed = 0;
+    for (const p of probes) {
+      const ms = [...p.seen.values()].map((at) => at - p.sentAt);
+      latencies.push(...ms);
+      missed += leads.connected - ms.length;
+      if (ms.length) firstLead.push(Math.min(...ms));
+    }
+    return {
+      leads: opt.leads,
+      leadsConnected: leads.connected,
+      screens: opt.popupScreens,
+      screensConnected: screens.connected,
+      rateTarget: opt.rate,
+      rateAchieved: Math.round(result.rate),
+      probes: probes.length,
+      skipped: result.skipped,
+      samples: latencies.length,
+      missed,
+      latencyMs: roundDist(dist(latencies)),
+      firstLeadMs: roundDist(dist(firstLead)),
+      triggerPostMs: roundDist(dist(triggerPostMs)),
+      longBreakSeconds: LONG_BREAK_S,
+      loadErrors: load.counts.errors,
+      loadRejected: load.counts.rejected,
+      ok: missed === 0 && postErrors === 0 && leads.connected === opt.leads && screens.connected === opt.popupScreens && load.counts.errors === 0 && load.counts.rejected === 0,
+      resources,
+    };
+  } finally {
+    clearInterval(reaper);
+    await load.stop();
+    for (const l of leads.procs) l.child.off('message', onSeen);
+    await Promise.all([...screens.procs, ...leads.procs].map((p) => p.stop()));
+    screens.procs.forEach((_, i) => ctx.sampler.remove(`screens${i + 1}`));
+    ctx.sampler.remove('leads1');
+  }
+}
+
+/** The popup phase's floor: the bench floor plus the lead's team, and a long-break limit of LONG_BREAK_S. */
+const popupConfig = (file: ReturnType<typeof benchConfigFile>) => ({
+  ...file,
+  teams: [...file.teams, { id: LEAD_TEAM, name: 'Bench lead team' }],
+  alerts: { longBreak: { minutes: LONG_BREAK_S / 60 } },
+});
 
 /** Redis time spent in the apply script per event applied in the window (wall time inside Redis, so CPU contention on
  * the machine inflates it; compare with Redis CPU). */
@@ -786,12 +970,10 @@ function cpuUsPerEvent(r: PhaseResources, name: string, seconds: number, events:
   return u && events > 0 ? Math.round(((u.cpuAvgPct / 100) * seconds * 1e6) / events) : NaN;
 }
 
-function roundDist(d: Dist): Dist {
-  return { n: d.n, p50: round(d.p50), p95: round(d.p95), p99: round(d.p99), max: round(d.max), mean: round(d.mean) };
-}
-
 // ------------------------------------------------------------------ report
 const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n));
+/** Two significant-ish decimals for small figures (ms of a snapshot, MB). */
+const fmt2 = (n: number) => (Number.isFinite(n) ? (Math.abs(n) >= 100 ? fmt(n) : String(round(n, 2))) : String(n));
 const passFail = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 
 function printReport(results: Results) {
@@ -828,6 +1010,47 @@ function printReport(results: Results) {
     rows.push([`  GET /api/snapshot after load, ms p50/max`, `${l.snapshotGetMs.p50} / ${l.snapshotGetMs.max}`, '', '']);
     rows.push([`  screens' event-loop delay p99, ms`, String(l.screensLoopP99Ms), '', '']);
   }
+  const scaled = (results.scale ?? []).map((r) => [r, `${fmt(r.agents)} agents`] as const);
+  for (const [r, who] of scaled) {
+    const sn = r.snapshot;
+    if (!sn) continue;
+    const judged = r.agents >= TARGETS.snapshotAtAgents;
+    rows.push([
+      `Snapshot compute(), ${who} (${r.teams} teams, ${r.queues} queues), ms p50/p95/max`,
+      `${fmt2(sn.totalMs.p50)} / ${fmt2(sn.totalMs.p95)} / ${fmt2(sn.totalMs.max)} (${sn.runs} runs)`,
+      judged ? `p95 <= ${TARGETS.snapshotP95Ms}` : '',
+      judged ? passFail(sn.totalMs.p95 <= TARGETS.snapshotP95Ms && r.ok) : '',
+    ]);
+    rows.push([`  Redis read (Store.readFloor), ms p50/p95`, sn.readFloorMs ? `${fmt2(sn.readFloorMs.p50)} / ${fmt2(sn.readFloorMs.p95)}` : 'not called', '', '']);
+    rows.push([`  all store calls (Redis) / rest in Node, ms p50`, `${fmt2(sn.storeMs.p50)} / ${fmt2(sn.nodeMs.p50)}`, '', '']);
+    rows.push([`  first after the hour was loaded (cold), ms`, fmt2(sn.firstMs), '', '']);
+    rows.push([`  Redis time / commands per snapshot (with the live events)`, `${fmt2(sn.redisUsecPerSnapshot / 1000)} ms / ${fmt(sn.redisCallsPerSnapshot)}`, '', '']);
+    rows.push([`  JSON.stringify ms p50; size KB; alerts`, `${fmt2(sn.stringifyMs.p50)}; ${fmt(sn.bytes / 1024)}; ${sn.alerts}`, '', '']);
+    rows.push([`  floor's own events while timing, events/s`, fmt(sn.liveEventsPerSecond), '', '']);
+  }
+  for (const [r, who] of scaled) {
+    const m = r.memory;
+    if (!m) continue;
+    rows.push([`Redis memory, ${who} x 1 simulated hour, MB per 1,000 agents`, fmt2(m.perThousandAgentsMB), `<= ${TARGETS.redisMBPerThousandAgents}`, passFail(m.perThousandAgentsMB <= TARGETS.redisMBPerThousandAgents && r.ok)]);
+    rows.push([`  used_memory before / after, MB; keys`, `${fmt2(m.usedBeforeMB)} / ${fmt2(m.usedAfterMB)}; ${fmt(m.keys)}`, '', '']);
+    rows.push([`  as on a live floor (keys with TTL < 1 h scaled), MB per 1,000`, fmt2(m.liveEstimatePerThousandAgentsMB), '', '']);
+  }
+  for (const [r, who] of scaled) {
+    rows.push([`  hour of ${who}: events, calls per agent; load s (events/s)`, `${fmt(r.events)}, ${r.callsPerAgent}; ${r.fillSeconds} (${fmt(r.fillEventsPerSecond)})`, 'all accepted', passFail(r.ok)]);
+  }
+  const pu = results.popup;
+  if (pu) {
+    rows.push([
+      `Event-to-pop-up latency (team lead), ms p50/p95/p99/max`,
+      `${fmt(pu.latencyMs.p50)} / ${fmt(pu.latencyMs.p95)} / ${fmt(pu.latencyMs.p99)} / ${fmt(pu.latencyMs.max)}`,
+      `p99 <= ${fmt(TARGETS.popupP99Ms)}`,
+      passFail(pu.latencyMs.p99 <= TARGETS.popupP99Ms && pu.ok),
+    ]);
+    rows.push([`  first lead per alert, ms p50/p99`, `${fmt(pu.firstLeadMs.p50)} / ${fmt(pu.firstLeadMs.p99)}`, '', '']);
+    rows.push([`  samples (alerts x leads), missed; skipped`, `${fmt(pu.samples)} (${pu.probes} x ${pu.leadsConnected}), ${pu.missed}; ${pu.skipped}`, 'none missed', passFail(pu.missed === 0)]);
+    rows.push([`  background load, events/s; wallboards`, `${fmt(pu.rateAchieved)} of ${fmt(pu.rateTarget)}; ${pu.screensConnected}`, '', '']);
+    rows.push([`  triggering POST, ms p50/p99`, `${pu.triggerPostMs.p50} / ${pu.triggerPostMs.p99}`, '', '']);
+  }
   const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['Metric', 'Value', 'Target', ''][i]!.length));
   const line = (r: string[]) => '| ' + r.map((c, i) => c.padEnd(w[i]!)).join(' | ') + ' |';
   console.log('\n' + line(['Metric', 'Value', 'Target', 'Result']));
@@ -835,10 +1058,12 @@ function printReport(results: Results) {
   for (const r of rows) console.log(line(r));
 
   console.log('\nResources per phase (machine busy: % of all cores; process CPU: % of one core, mean / highest 1-s sample; RSS in MB)');
+  if (results.machineLoad) console.log(`  load average at the start / end of the run (1 min): ${results.machineLoad.start} / ${results.machineLoad.end} on ${cpus().length} CPUs`);
   const res = [
     ['HTTP ingest', h?.resources],
     ['Stream ingest', s?.resources],
     ['Latency', l?.resources],
+    ['Pop-up', results.popup?.resources],
   ] as const;
   const head = ['Phase', 'machine busy %', 'service CPU', 'service RSS', 'svc loop p99/max ms', 'redis CPU', 'redis used_memory', 'bench CPU', 'screens CPU', 'other procs CPU'];
   const body = res
@@ -862,9 +1087,11 @@ function printReport(results: Results) {
     });
   const w2 = head.map((hd, i) => Math.max(hd.length, ...body.map((b) => b[i]!.length)));
   const line2 = (r: string[]) => '| ' + r.map((c, i) => c.padEnd(w2[i]!)).join(' | ') + ' |';
-  console.log(line2(head));
-  console.log('|' + w2.map((x) => '-'.repeat(x + 2)).join('|') + '|');
-  for (const b of body) console.log(line2(b));
+  if (body.length) {
+    console.log(line2(head));
+    console.log('|' + w2.map((x) => '-'.repeat(x + 2)).join('|') + '|');
+    for (const b of body) console.log(line2(b));
+  }
   for (const [name, r] of res) {
     if (!r) continue;
     const top = Object.entries(r.redis.commands)
@@ -873,16 +1100,42 @@ function printReport(results: Results) {
       .join(', ');
     console.log(`  Redis busiest commands, ${name}: ${top}`);
   }
+  for (const [r, who] of scaled) {
+    const cpu = (u?: ProcUsage) => (u ? `${u.cpuAvgPct} %` : '-');
+    console.log(`  Loading the hour of ${who}: service CPU ${cpu(r.fillCpu.service)}, Redis CPU ${cpu(r.fillCpu.redis)}, bench CPU ${cpu(r.fillCpu.bench)}` +
+      (r.snapshot ? `; while timing snapshots: service ${cpu(r.snapshot.cpu.service)}, Redis ${cpu(r.snapshot.cpu.redis)}` : ''));
+  }
+  for (const [r, who] of scaled) {
+    const m = r.memory;
+    if (!m) continue;
+    console.log(`\nRedis memory by key family, ${who} after one simulated hour (MEMORY USAGE SAMPLES 0 of up to ${results.options.memorySample} keys per family, scaled to all; TTL when read)`);
+    const head = ['Key family', 'keys', 'bytes/key', 'MB', '% of used_memory growth', 'MB per 1,000 agents', 'median TTL s', 'live-floor MB per 1,000'];
+    const growth = m.usedAfterMB - m.usedBeforeMB;
+    const perK = (bytes: number) => fmt2(bytes / 2 ** 20 / (r.agents / 1000));
+    const body = m.families.map((f) => [f.family, fmt(f.keys), fmt(f.bytesPerKey), fmt2(f.bytes / 2 ** 20), fmt2((f.bytes / 2 ** 20 / growth) * 100), perK(f.bytes), f.ttlSeconds === null ? '-' : fmt(f.ttlSeconds), perK(f.liveBytes)]);
+    const overhead = (growth - m.accountedMB) * 2 ** 20;
+    body.push(['(Redis overhead: dicts, expires, clients, scripts)', '', '', fmt2(overhead / 2 ** 20), fmt2((overhead / 2 ** 20 / growth) * 100), perK(overhead), '', '']);
+    const w3 = head.map((hd, i) => Math.max(hd.length, ...body.map((b) => b[i]!.length)));
+    const line3 = (row: string[]) => '| ' + row.map((c, i) => (i === 0 ? c.padEnd(w3[i]!) : c.padStart(w3[i]!))).join(' | ') + ' |';
+    console.log(line3(head));
+    console.log('|' + w3.map((x) => '-'.repeat(x + 2)).join('|') + '|');
+    for (const b of body) console.log(line3(b));
+  }
 }
 
 interface Results {
   startedAt: string;
   machine: Record<string, unknown>;
-  options: Record<string, unknown>;
+  options: Record<string, unknown> & { memorySample?: number };
   targets: typeof TARGETS;
   http?: HttpPhase;
   stream?: StreamPhase;
   latency?: LatencyPhase;
+  /** 1-minute load average when the run started and ended: other work on a shared machine. */
+  machineLoad?: { start: number; end: number };
+  /** Snapshot and memory phases: one entry per floor size. */
+  scale?: ScaleResult[];
+  popup?: PopupPhase;
   pass?: boolean;
   /** Per phase: the profile file, then its summary lines (with --cpu-prof). */
   profiles?: Record<string, string[]>;
@@ -903,6 +1156,7 @@ function gitInfo(): { commit: string; serviceSourcesModified: number } | Record<
 async function main() {
   const opt = readOptions();
   const started = Date.now();
+  const loadStart = loadavg()[0]!;
   const runId = randomBytes(4).toString('hex');
   const cleanups: (() => Promise<void>)[] = [];
   const cleanup = async () => {
@@ -990,12 +1244,53 @@ async function main() {
       if (r.profile) results.profiles!.latency = r.profile;
       console.log(`   p99 ${fmt(results.latency.latencyMs.p99)} ms`);
     }
+    if (opt.phases.has('snapshot') || opt.phases.has('memory')) {
+      const what = [opt.phases.has('snapshot') && 'snapshot compute time', opt.phases.has('memory') && 'Redis memory'].filter(Boolean).join(' and ');
+      console.log(`4/5. ${what} after one simulated hour at ${opt.scaleSizes.map((x) => fmt(x.agents)).join(' and ')} agents`);
+      results.scale = await scalePhase({
+        runId,
+        sizes: opt.scaleSizes,
+        senders: Math.max(1, opt.httpClients),
+        batch: opt.batch,
+        snapshot: opt.phases.has('snapshot'),
+        memory: opt.phases.has('memory'),
+        runs: opt.snapshotRuns,
+        budgetSeconds: opt.snapshotSeconds,
+        memorySample: opt.memorySample,
+        tokens,
+        usersFile: join(dir, 'users.json'),
+        profDir,
+        track: (fn) => {
+          cleanups.push(fn);
+          return () => {
+            const i = cleanups.indexOf(fn);
+            if (i >= 0) cleanups.splice(i, 1);
+          };
+        },
+      });
+      for (const r of results.scale) {
+        const profile = r.profile ? profileSummary(r.profile) : undefined;
+        if (profile) results.profiles![`snapshot ${r.agents} agents`] = profile;
+      }
+    }
+    if (opt.phases.has('popup')) {
+      console.log(`6. Event-to-pop-up latency: ${opt.leads} team-lead clients and ${opt.popupScreens} wallboards, ${fmt(opt.rate)} events/s background, a long-break alert every ${opt.popupMs} ms for ${opt.popupSeconds} s`);
+      const r = await withFloor(base, 'p', (ctx) => popupPhase(ctx, screensProcs), popupConfig);
+      results.popup = r.result;
+      if (r.profile) results.profiles!.popup = r.profile;
+      console.log(`   p99 ${fmt(results.popup.latencyMs.p99)} ms`);
+    }
+    const snapshotSize = results.scale?.find((r) => r.snapshot && r.agents >= TARGETS.snapshotAtAgents);
     const checks = [
       results.http ? results.http.ok && results.http.eventsPerSecond >= TARGETS.ingestPerSecond : true,
       results.stream ? results.stream.ok && results.stream.eventsPerSecond >= TARGETS.ingestPerSecond : true,
       results.latency ? results.latency.ok && results.latency.latencyMs.p99 <= TARGETS.latencyP99Ms : true,
+      snapshotSize ? snapshotSize.ok && snapshotSize.snapshot!.totalMs.p95 <= TARGETS.snapshotP95Ms : true,
+      ...(results.scale ?? []).map((r) => r.ok && (!r.memory || r.memory.perThousandAgentsMB <= TARGETS.redisMBPerThousandAgents)),
+      results.popup ? results.popup.ok && results.popup.latencyMs.p99 <= TARGETS.popupP99Ms : true,
     ];
     results.pass = checks.every(Boolean);
+    results.machineLoad = { start: round(loadStart, 2), end: round(loadavg()[0]!, 2) };
     await cleanup();
     for (const [phase, lines] of Object.entries(results.profiles ?? {})) {
       console.log(`\nService CPU profile, ${phase} phase (${lines[0]}): hottest functions by self time`);

@@ -1,9 +1,12 @@
 // Bench child: a group of wallboard screens, each a real socket.io client (socket.io-client, own connection). Forked by
 // bench/run.ts with an IPC channel, so that parsing the pushed snapshots does not run on the load generator's event
 // loop (nor on the service's). Each screen notes when it first sees the marker queue's `waiting` count reach n, which
-// is when marker n reached that screen.
+// is when marker n reached that screen. With trackAlerts (the team leads of the popup phase), each screen also reports
+// at once every alert it sees for the first time that still needs someone (not cleared, not acknowledged): what the
+// lead's page pops up.
 //
-// Messages from the parent: {type:'connect', url, clients, markerQueue} -> {type:'connected', connected, failed}
+// Messages from the parent: {type:'connect', url, clients, markerQueue, token?, cookies?, trackAlerts?}
+//                             -> {type:'connected', connected, failed}; then {type:'alert-seen', ...AlertSeen} as they come
 //                           {type:'reset'} (start of the measured window) -> {type:'reset'}
 //                           {type:'collect'} -> {type:'result', ...ScreensResult}
 //                           {type:'stop'} -> disconnects and exits
@@ -27,8 +30,32 @@ export interface ScreensResult {
   disconnects: number;
 }
 
+/** A screen saw an alert for the first time (popup phase). */
+export interface AlertSeen {
+  type: 'alert-seen';
+  client: number;
+  id: string;
+  rule: string;
+  subjectId: string;
+  /** Date.now() when the snapshot showing it arrived. */
+  at: number;
+}
+
+interface ConnectMsg {
+  type: 'connect';
+  url: string;
+  clients: number;
+  markerQueue: string;
+  timeoutMs: number;
+  /** Bearer token (display or supervisor) sent in the handshake. */
+  token?: string;
+  /** Session cookies (a signed-in lead), one per screen, reused round-robin. */
+  cookies?: string[];
+  trackAlerts?: boolean;
+}
+
 type Msg =
-  | { type: 'connect'; url: string; clients: number; markerQueue: string; timeoutMs: number; token?: string }
+  | ConnectMsg
   | { type: 'reset' }
   | { type: 'collect' }
   | { type: 'stop' };
@@ -39,6 +66,8 @@ interface Screen {
   recv: (number | null)[];
   snapshots: number;
   gotFirst: boolean;
+  index: number;
+  alertsSeen: Set<string>;
 }
 
 const screens: Screen[] = [];
@@ -47,6 +76,7 @@ loop.enable();
 let frameBytes = 0;
 let disconnects = 0;
 let markerQueue = '';
+let trackAlerts = false;
 
 function send(msg: unknown) {
   process.send?.(msg);
@@ -55,6 +85,13 @@ function send(msg: unknown) {
 function onSnapshot(screen: Screen, snap: Snapshot) {
   const at = Date.now();
   screen.snapshots++;
+  if (trackAlerts) {
+    for (const a of snap.alerts) {
+      if (a.clearedAt || a.ack || screen.alertsSeen.has(a.id)) continue;
+      screen.alertsSeen.add(a.id);
+      send({ type: 'alert-seen', client: screen.index, id: a.id, rule: a.rule, subjectId: a.subject.id, at } satisfies AlertSeen);
+    }
+  }
   const q = snap.queues.find((x) => x.queueId === markerQueue);
   const waiting = q?.waiting ?? 0;
   if (!screen.gotFirst) {
@@ -69,9 +106,10 @@ function onSnapshot(screen: Screen, snap: Snapshot) {
   }
 }
 
-async function connectAll(url: string, n: number, timeoutMs: number, token: string | undefined) {
+async function connectAll({ url, clients: n, timeoutMs, token, cookies }: ConnectMsg) {
   const deadline = Date.now() + timeoutMs;
   for (let i = 0; i < n; i++) {
+    const cookie = cookies?.length ? cookies[i % cookies.length] : undefined;
     // forceNew: one connection per screen, as separate browsers would have (not multiplexed on one Manager).
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, {
       path: SOCKET_PATH,
@@ -80,8 +118,9 @@ async function connectAll(url: string, n: number, timeoutMs: number, token: stri
       reconnection: false,
       timeout: timeoutMs,
       ...(token ? { auth: { token } } : {}),
+      ...(cookie ? { extraHeaders: { cookie } } : {}),
     });
-    const screen: Screen = { socket, seen: 0, recv: [], snapshots: 0, gotFirst: false };
+    const screen: Screen = { socket, seen: 0, recv: [], snapshots: 0, gotFirst: false, index: i, alertsSeen: new Set() };
     socket.on('snapshot', (s) => onSnapshot(screen, s));
     socket.on('disconnect', () => disconnects++);
     socket.on('connect_error', (err) => {
@@ -105,7 +144,8 @@ async function connectAll(url: string, n: number, timeoutMs: number, token: stri
 process.on('message', (msg: Msg) => {
   if (msg.type === 'connect') {
     markerQueue = msg.markerQueue;
-    void connectAll(msg.url, msg.clients, msg.timeoutMs, msg.token);
+    trackAlerts = Boolean(msg.trackAlerts);
+    void connectAll(msg);
   } else if (msg.type === 'reset') {
     for (const s of screens) s.snapshots = 0;
     loop.reset();

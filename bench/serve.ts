@@ -6,9 +6,11 @@
 //   BENCH_LOG_LEVEL     pino level, default "warn" (logs go to stderr)
 //   BENCH_INGEST_TOKEN, BENCH_SUPERVISOR_TOKEN   bearer tokens for POST /api/events and the screens' sockets
 //   BENCH_USERS_FILE    the service's users file (kept out of the working tree)
+//   BENCH_CLOCK         FLOORWATCH_CLOCK for the service: "replay" for a backfilled, simulated hour (default wall)
 //
 // Run it with `node --import tsx bench/serve.ts` (add --cpu-prof to profile). With an IPC channel it answers
-// {type:'stats'} with its own CPU, memory and event-loop delay, stops on {type:'stop'}, and exits if the parent goes.
+// {type:'stats'} with its own CPU, memory and event-loop delay, {type:'snapshot-timing'} with the time of snapshot
+// computations (see timeSnapshots), stops on {type:'stop'}, and exits if the parent goes.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pino from 'pino';
 import { buildConfig } from '../server/config.js';
@@ -27,11 +29,33 @@ export interface ServeStats {
   loopDelayMaxMs: number;
 }
 
+/** Per computation, ms (index i is run i), of what the push hub does for each push: SnapshotService.compute(). */
+export interface SnapshotTiming {
+  type: 'snapshot-timing';
+  /** compute() from call to result. */
+  totalMs: number[];
+  /** Inside Store.readFloor, Redis round trips and the parsing of their replies (empty if compute no longer calls it). */
+  readFloorMs: number[];
+  /** With at least one Store / AlertsStore call outstanding (Redis, incl. alert states and reply parsing). */
+  storeMs: number[];
+  /** The rest: metrics (buildSnapshot), alert rules, assembling the snapshot, in Node. */
+  nodeMs: number[];
+  /** JSON.stringify of the result (the hub does it once per tick for its change check; socket.io once more per view). */
+  stringifyMs: number[];
+  bytes: number;
+  agents: number;
+  teams: number;
+  queues: number;
+  alerts: number;
+  error?: string;
+}
+
 async function main() {
   const redisUrl = process.env.BENCH_REDIS_URL;
   const configJson = process.env.BENCH_CONFIG_JSON;
   if (!redisUrl || !configJson) throw new Error('bench/serve.ts needs BENCH_REDIS_URL and BENCH_CONFIG_JSON');
   const env: NodeJS.ProcessEnv = { PORT: '0', FLOORWATCH_SIMULATOR: 'off' };
+  if (process.env.BENCH_CLOCK) env.FLOORWATCH_CLOCK = process.env.BENCH_CLOCK;
   if (process.env.BENCH_USERS_FILE) env.FLOORWATCH_USERS_FILE = process.env.BENCH_USERS_FILE;
   const config = buildConfig(JSON.parse(configJson), env);
   const log = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2));
@@ -67,10 +91,20 @@ async function main() {
   };
   process.on('SIGTERM', () => void stop(0));
   process.on('SIGINT', () => void stop(0));
+  let timing = false;
   if (process.send) {
     process.on('message', (msg: { type?: string }) => {
       if (msg?.type === 'stop') void stop(0);
-      else if (msg?.type === 'stats') {
+      else if (msg?.type === 'snapshot-timing' && !timing) {
+        const { runs = 20, warmup = 2, budgetMs = 60_000 } = msg as { runs?: number; warmup?: number; budgetMs?: number };
+        timing = true;
+        void timeSnapshots(fw, runs, warmup, budgetMs)
+          .catch((err: Error): SnapshotTiming => ({ ...emptyTiming(), error: err.stack ?? err.message }))
+          .then((r) => {
+            timing = false;
+            process.send?.(r);
+          });
+      } else if (msg?.type === 'stats') {
         const cpu = process.cpuUsage();
         const mem = process.memoryUsage();
         const stats: ServeStats = {
@@ -91,6 +125,65 @@ async function main() {
     process.on('disconnect', () => void stop(0));
   }
   process.stdout.write(JSON.stringify({ port: fw.port, pid: process.pid }) + '\n');
+}
+
+const emptyTiming = (): SnapshotTiming => ({ type: 'snapshot-timing', totalMs: [], readFloorMs: [], storeMs: [], nodeMs: [], stringifyMs: [], bytes: 0, agents: 0, teams: 0, queues: 0, alerts: 0 });
+
+/**
+ * Times `runs` computations of the snapshot as the push hub makes them (fw.snapshots.compute()), after `warmup`
+ * untimed ones, stopping early once budgetMs is spent (at least 3 runs). To split Redis from Node without touching the
+ * service, every method of fw.store and fw.alerts is wrapped on the instance for the duration: the time during which
+ * one of their promises is outstanding is the store's share, the rest of compute() is Node's. Whatever the store's
+ * internals become, this keeps measuring.
+ */
+async function timeSnapshots(fw: Floorwatch, runs: number, warmup: number, budgetMs: number): Promise<SnapshotTiming> {
+  let outstanding = 0, busySince = 0, storeMs = 0, readFloorMs = 0, readFloorCalls = 0;
+  const restore: (() => void)[] = [];
+  for (const target of [fw.store, fw.alerts] as object[]) {
+    const proto = Object.getPrototypeOf(target) as object;
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const fn = Object.getOwnPropertyDescriptor(proto, name)?.value as unknown;
+      if (name === 'constructor' || typeof fn !== 'function') continue;
+      const wrapped = function (this: unknown, ...args: unknown[]) {
+        const result = (fn as (...a: unknown[]) => unknown).apply(this, args);
+        if (!(result instanceof Promise)) return result;
+        const t0 = performance.now();
+        if (outstanding++ === 0) busySince = t0;
+        return result.finally(() => {
+          const t1 = performance.now();
+          if (name === 'readFloor') {
+            readFloorMs += t1 - t0;
+            readFloorCalls++;
+          }
+          if (--outstanding === 0) storeMs += t1 - busySince;
+        });
+      };
+      Object.defineProperty(target, name, { value: wrapped, configurable: true, writable: true });
+      restore.push(() => delete (target as Record<string, unknown>)[name]);
+    }
+  }
+  const out = emptyTiming();
+  try {
+    for (let i = 0; i < warmup; i++) await fw.snapshots.compute();
+    const start = performance.now();
+    for (let i = 0; i < runs && (i < 3 || performance.now() - start < budgetMs); i++) {
+      storeMs = readFloorMs = readFloorCalls = 0;
+      const t0 = performance.now();
+      const snap = await fw.snapshots.compute();
+      const total = performance.now() - t0;
+      const t1 = performance.now();
+      const json = JSON.stringify(snap);
+      out.stringifyMs.push(performance.now() - t1);
+      out.totalMs.push(total);
+      out.storeMs.push(storeMs);
+      out.nodeMs.push(Math.max(0, total - storeMs));
+      if (readFloorCalls > 0) out.readFloorMs.push(readFloorMs);
+      Object.assign(out, { bytes: Buffer.byteLength(json), agents: snap.agents.length, teams: snap.teams.length, queues: snap.queues.length, alerts: snap.alerts.length });
+    }
+  } finally {
+    for (const r of restore) r();
+  }
+  return out;
 }
 
 main().catch((err) => {

@@ -9,6 +9,7 @@ export interface HttpResult {
   status: number;
   body: string;
   ms: number;
+  headers: http.IncomingHttpHeaders;
 }
 
 export function httpAgent(maxSockets: number): http.Agent {
@@ -49,7 +50,7 @@ export function request(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - start }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: performance.now() - start, headers: res.headers }));
         res.on('error', reject);
       },
     );
@@ -64,6 +65,14 @@ export interface IngestAnswer {
   duplicates: number;
   rejected: { index: number; error: string }[];
   late: number;
+}
+
+/** Signs a user in (POST /api/auth/login) and returns the session cookie ("name=value") for later requests and sockets. */
+export async function signIn(agent: http.Agent, port: number, username: string, password: string): Promise<string> {
+  const res = await request(agent, port, 'POST', '/api/auth/login', JSON.stringify({ username, password }), 30_000, null);
+  const cookie = [res.headers['set-cookie'] ?? []].flat()[0]?.split(';')[0];
+  if (res.status !== 200 || !cookie) throw new Error(`sign-in of ${username} answered ${res.status}: ${res.body.slice(0, 200)}`);
+  return cookie;
 }
 
 export async function postEvents(agent: http.Agent, port: number, events: unknown[], timeoutMs = 30_000): Promise<{ answer: IngestAnswer; ms: number }> {
@@ -96,6 +105,10 @@ export function dist(values: readonly number[]): Dist {
 }
 
 export const round = (x: number, digits = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : x);
+
+export function roundDist(d: Dist): Dist {
+  return { n: d.n, p50: round(d.p50), p95: round(d.p95), p99: round(d.p99), max: round(d.max), mean: round(d.mean) };
+}
 
 // ------------------------------------------------------------------ /proc
 const CLK_TCK = 100;
@@ -256,4 +269,23 @@ export function parseInfo(text: string): Record<string, string> {
     if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1);
   }
   return out;
+}
+
+/** Sends `msg` to a child process and waits for its reply of type `replyType`; null on timeout or a closed channel. */
+export function ipcRequest<T extends { type: string }>(child: import('node:child_process').ChildProcess, msg: object, replyType: string, timeoutMs: number): Promise<T | null> {
+  return new Promise<T | null>((res) => {
+    if (!child.connected) return res(null);
+    const timer = setTimeout(() => {
+      child.off('message', onMsg);
+      res(null);
+    }, timeoutMs);
+    const onMsg = (m: T) => {
+      if (m?.type !== replyType) return;
+      clearTimeout(timer);
+      child.off('message', onMsg);
+      res(m);
+    };
+    child.on('message', onMsg);
+    child.send(msg);
+  });
 }

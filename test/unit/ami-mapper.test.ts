@@ -282,6 +282,14 @@ describe('AMI mapper: call flows (Asterisk 12+ names, fields as documented for e
 });
 
 describe('AMI mapper: fuzz', () => {
+  it('a garbled QueueEntry Wait (an epoch time) does not date the call before 1970 (found by the fuzz test)', () => {
+    const ctx = { config: {}, state: newAmiMapperState(), now: () => NOW };
+    const out = mapAmiFrame(makeFrame([['Event', 'QueueEntry'], ['Uniqueid', 'q2'], ['Queue', 'sales'], ['Wait', '1700000000.5']]), ctx);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({ type: 'call.queued', ts: NOW });
+    expectValidAndUnique(out);
+  });
+
   const keys = ['Event', 'Queue', 'Interface', 'Location', 'Member', 'MemberName', 'Name', 'Status', 'Paused', 'PausedReason', 'Reason', 'Uniqueid', 'Wait', 'Timestamp', 'Message', 'Response'];
   const events = ['QueueMemberAdded', 'QueueMemberRemoved', 'QueueMemberStatus', 'QueueMemberPause', 'QueueMemberPaused', 'QueueMember', 'QueueEntry', 'QueueParams', 'QueueStatusComplete', 'QueueCallerJoin', 'Join', 'QueueCallerLeave', 'Leave', 'QueueCallerAbandon', 'AgentConnect', 'AgentComplete', 'AgentRingNoAnswer', 'Hangup'];
   const value = fc.oneof(fc.constantFrom('', ' ', '0', '1', '2', '5', '6', '8', 'q1', 'q2', 'PJSIP/1', 'PJSIP/2', 'u.1', 'u.2', '1700000000.5', 'x'.repeat(300)), fc.string({ maxLength: 20 }));

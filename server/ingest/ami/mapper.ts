@@ -301,7 +301,8 @@ function onEntry(frame: AmiFrame, ctx: AmiMapContext, ts: number, out: AcdEventI
   const prev = ctx.state.calls.get(uniqueid);
   if (prev && prev.phase === 'queued' && prev.queueId === queueId) return;
   const wait = Number(frame.get('Wait'));
-  const at = Number.isFinite(wait) && wait > 0 ? ts - Math.round(wait * 1000) : ts;
+  // a wait of more than a day is no real caller's (a garbled field): the entry is taken as queued now
+  const at = Number.isFinite(wait) && wait > 0 && wait < 86_400 ? ts - Math.round(wait * 1000) : ts;
   queued(ctx, newLeg(ctx, uniqueid, queueId), at, out);
 }
 

@@ -72,7 +72,37 @@ local function keepMax(key, field, value, ttl)
   if value > (k.f[field] or -1) then k.f[field] = value end
 end
 
+-- Ring increments are staged the same way, per entity and minute (no key strings to build and parse).
+local stagedRing, pendingRing = {}, {}
+
+local function ringSlot(t, kind, id, minute)
+  local ek = kind .. ':' .. id
+  local e = t[ek]
+  if not e then e = { kind = kind, id = id, m = {} }; t[ek] = e end
+  local s = e.m[minute]
+  if not s then s = { inc = {}, max = {} }; e.m[minute] = s end
+  return s
+end
+
+local function ringIncr(kind, id, minute, field, amount)
+  local s = ringSlot(stagedRing, kind, id, minute)
+  s.inc[field] = (s.inc[field] or 0) + amount
+end
+
+local function ringMax(kind, id, minute, field, value)
+  local s = ringSlot(stagedRing, kind, id, minute)
+  if value > (s.max[field] or -1) then s.max[field] = value end
+end
+
 local function commitStaged()
+  for _, e in pairs(stagedRing) do
+    for m, s in pairs(e.m) do
+      local p = ringSlot(pendingRing, e.kind, e.id, m)
+      for f, a in pairs(s.inc) do p.inc[f] = (p.inc[f] or 0) + a end
+      for f, v in pairs(s.max) do if v > (p.max[f] or -1) then p.max[f] = v end end
+    end
+  end
+  stagedRing = {}
   for key, k in pairs(staged) do
     local p = pending[key]
     if not p then p = { ttl = k.ttl, f = {} }; pending[key] = p end
@@ -85,9 +115,6 @@ local function commitStaged()
   end
   staged, stagedMax = {}, {}
 end
-
--- Ring increments are staged like hash increments, under the pseudo key "\1<kind>\1<id>\1<minute index>".
-local function ringKey(kind, id, minute) return '\1' .. kind .. '\1' .. id .. '\1' .. minute end
 
 -- Writes one entity's staged minutes into its ring with two BITFIELD calls: read the slots' tags (and the current
 -- maxima), then reset slots that held an older minute, add the increments and raise the maxima.
@@ -112,9 +139,9 @@ local function writeRing(kind, id, minutes)
     end
   end
   local read = redis.call('BITFIELD', key, unpack(gets))
-  local ops = { 'OVERFLOW', 'SAT' }
-  local function op(...) for _, v in ipairs({ ... }) do ops[#ops + 1] = v end end
-  local tagNow = {}
+  local ops, n = { 'OVERFLOW', 'SAT' }, 2
+  local function op(a, t, offset, v) ops[n + 1] = a; ops[n + 2] = t; ops[n + 3] = offset; ops[n + 4] = v; n = n + 4 end
+  local tagNow, newMinute = {}, false
   for _, m in ipairs(list) do
     local slot = m % SLOTS
     local base = slot * slotBits
@@ -126,6 +153,7 @@ local function writeRing(kind, id, minutes)
       for _, f in pairs(L.fields) do op('SET', f[2], base + f[1], 0) end
       tagNow[slot] = m
       fresh = true
+      newMinute = true
     end
     if tag <= m then
       for field, amount in pairs(minutes[m].inc) do
@@ -142,44 +170,28 @@ local function writeRing(kind, id, minutes)
       end
     end
   end
-  if #ops > 2 then
+  if n > 2 then
     redis.call('BITFIELD', key, unpack(ops))
-    redis.call('EXPIRE', key, opt.ringTtlSec)
+    -- the time to live is renewed when a new minute starts in the ring: at least once a minute while it is written
+    if newMinute then redis.call('EXPIRE', key, opt.ringTtlSec) end
   end
   markChanged(kind, id)
 end
 
 local function flush()
-  local rings = {}
-  local function ringMinute(key)
-    local kind, id, minute = string.match(key, '^\1(%a)\1(.*)\1(%d+)$')
-    local e = rings[kind .. '\1' .. id]
-    if not e then e = { kind = kind, id = id, minutes = {} }; rings[kind .. '\1' .. id] = e end
-    local m = tonumber(minute)
-    if not e.minutes[m] then e.minutes[m] = { inc = {}, max = {} } end
-    return e.minutes[m]
-  end
   for key, p in pairs(pending) do
-    if string.byte(key, 1) == 1 then
-      ringMinute(key).inc = p.f
-    else
-      for field, amount in pairs(p.f) do
-        if amount ~= 0 then redis.call('HINCRBY', key, field, amount) end
-      end
-      redis.call('EXPIRE', key, p.ttl)
+    for field, amount in pairs(p.f) do
+      if amount ~= 0 then redis.call('HINCRBY', key, field, amount) end
     end
+    redis.call('EXPIRE', key, p.ttl)
   end
   for key, p in pairs(pendingMax) do
-    if string.byte(key, 1) == 1 then
-      ringMinute(key).max = p.f
-    else
-      for field, value in pairs(p.f) do
-        if value > tonumber(redis.call('HGET', key, field) or '-1') then redis.call('HSET', key, field, value) end
-      end
-      redis.call('EXPIRE', key, p.ttl)
+    for field, value in pairs(p.f) do
+      if value > tonumber(redis.call('HGET', key, field) or '-1') then redis.call('HSET', key, field, value) end
     end
+    redis.call('EXPIRE', key, p.ttl)
   end
-  for _, e in pairs(rings) do writeRing(e.kind, e.id, e.minutes) end
+  for _, e in pairs(pendingRing) do writeRing(e.kind, e.id, e.m) end
 end
 
 -- Queues seen: the set is written once per queue per call.
@@ -202,12 +214,12 @@ local function intervalKey(kind, id, at) return P .. 'i:' .. kind .. ':' .. id .
 -- Adds to fields of the minute of `at` in the entity's ring, of the day bucket that contains it, and (queues and
 -- teams) of its interval bucket.
 local function bump(kind, id, fields, at, days, amount)
-  local rkey = ringKey(kind, id, math.floor(at / MIN))
+  local minute = math.floor(at / MIN)
   local day = dayOf(at, days)
   local ikey = nil
   if kind ~= 'a' then ikey = intervalKey(kind, id, at) end
   for i = 1, #fields do
-    incr(rkey, fields[i], amount, 0)
+    ringIncr(kind, id, minute, fields[i], amount)
     if day then incr(P .. 'd:' .. kind .. ':' .. id .. ':' .. day, fields[i], amount, opt.dayTtlSec) end
     if ikey then incr(ikey, fields[i], amount, opt.seriesTtlSec) end
   end
@@ -216,13 +228,14 @@ end
 
 local function setMax(kind, id, field, at, days, value)
   -- the ring keeps a maximum plus one, so that 0 tells "no call" from a call that did not wait
-  keepMax(ringKey(kind, id, math.floor(at / MIN)), field, value + 1, 0)
+  ringMax(kind, id, math.floor(at / MIN), field, value + 1)
   local day = dayOf(at, days)
   if day then keepMax(P .. 'd:' .. kind .. ':' .. id .. ':' .. day, field, value, opt.dayTtlSec) end
   if kind ~= 'a' then keepMax(intervalKey(kind, id, at), field, value, opt.seriesTtlSec) end
 end
 
--- The agent's fields for ms spent in a state: logged-in time always, break and talk time when it is one of those.
+-- The agent's day-bucket fields for ms spent in a state: logged-in time always, break and talk time when it is one
+-- of those (the ring gets the same, in spend).
 local function agentFields(key, field, state, ms, ttl)
   incr(key, 'li', ms, ttl)
   if field == 'c:break' then incr(key, 'brk', ms, ttl) end
@@ -243,8 +256,11 @@ local function spend(ag, state, cat, lq, a, b, sign, days)
   while m < b do
     local lo, hi = math.max(from, m), math.min(b, m + MIN)
     if hi > lo then
-      agentFields(ringKey('a', ag.id, m / MIN), field, state, sign * (hi - lo), 0)
-      incr(ringKey('t', ag.team, m / MIN), field, sign * (hi - lo), 0)
+      local ms, minute = sign * (hi - lo), m / MIN
+      ringIncr('a', ag.id, minute, 'li', ms)
+      if field == 'c:break' then ringIncr('a', ag.id, minute, 'brk', ms) end
+      if state == 'talking' then ringIncr('a', ag.id, minute, 'talk', ms) end
+      ringIncr('t', ag.team, minute, field, ms)
     end
     m = m + MIN
   end
@@ -524,7 +540,7 @@ for i = 1, #events do
       if e.ts > maxTs then maxTs = e.ts end
       statuses[i] = 0; applied = applied + 1
     else
-      staged, stagedMax = {}, {}
+      staged, stagedMax, stagedRing = {}, {}, {}
       redis.call('SREM', seenKey, e.id)
       if ok then
         statuses[i] = 2; late = late + 1

@@ -76,6 +76,8 @@ export interface FloorState {
   buckets: Record<BucketKind, Map<string, EntityBuckets>>;
 }
 
+/** An agent is listed while logged in, and for 65 minutes after the minute of its latest event. */
+const AGENT_LISTED_MS = 65 * MINUTE_MS;
 /** A ring outlives its latest write by a little more than it covers (64 minutes). */
 const RING_TTL_SEC = 2 * 3600;
 const DAY_TTL_SEC = 3 * 86_400;
@@ -171,15 +173,10 @@ export class Store {
     const first = await this.reader
       .multi()
       .hgetall(k.meta())
-      .smembers(k.agentsOn())
-      .zrangebyscore(k.agents(), now - 65 * MINUTE_MS, '+inf')
       .smembers(k.queues())
       .zrangebyscore(k.changed(), `(${cache.version}`, '+inf')
       .exec();
-    const [metaRaw, onIds, recentIds, queueSet, changedList] = (first ?? []).map(([err, v]) => {
-      if (err) throw err;
-      return v;
-    }) as [Record<string, string>, string[], string[], string[], string[]];
+    const [metaRaw, queueSet, changedList] = unwrap(first) as [Record<string, string>, string[], string[]];
     const meta = parseMeta(metaRaw);
     const epoch = metaRaw.epoch ?? '';
     // everything is read again when the store is new, the day rolled over, or (first read) nothing is cached
@@ -188,17 +185,26 @@ export class Store {
     const changed = new Set(full ? [] : changedList);
     const stale = (kind: BucketKind, id: string) => full || changed.has(`${kind}:${id}`) || !cache.entities[kind].has(id);
 
-    const agentIds = [...new Set([...onIds, ...recentIds])].sort();
+    // Agents to consider: on a full read those logged in or active within the hour (the indexes); afterwards the ones
+    // cached plus any the apply script wrote since (an agent becomes active only through an event of its own).
+    const since = now - AGENT_LISTED_MS;
+    let candidates: string[];
+    if (full) {
+      const lists = unwrap(await this.reader.multi().smembers(k.agentsOn()).zrangebyscore(k.agents(), since, '+inf').exec()) as [string[], string[]];
+      candidates = [...new Set([...lists[0], ...lists[1]])];
+    } else {
+      candidates = [...new Set([...cache.entities.a.keys(), ...changedList.filter((e) => e.startsWith('a:')).map((e) => e.slice(2))])];
+    }
     const queueIds = [...new Set([...extraQueueIds, ...queueSet])].sort();
     const agentPipe = this.reader.pipeline();
-    const agentsToRead = agentIds.filter((id) => stale('a', id));
+    const agentsToRead = candidates.filter((id) => stale('a', id));
     for (const id of agentsToRead) {
-      agentPipe.hmget(k.agent(id), 'team', 'name', 'st', 'r', 'c', 'since', 'qs').getBuffer(k.ring('a', id)).hgetall(k.dayBucket('a', id, dayStart));
+      agentPipe.hmget(k.agent(id), 'team', 'name', 'st', 'r', 'c', 'since', 'qs', 'at').getBuffer(k.ring('a', id)).hgetall(k.dayBucket('a', id, dayStart));
     }
     for (const q of queueIds) agentPipe.zcard(k.waiting(q)).zrange(k.waiting(q), 0, 0, 'WITHSCORES');
     const second = unwrap(await agentPipe.exec());
     agentsToRead.forEach((agentId, i) => {
-      const [team, name, st, r, c, since, qs] = second[3 * i] as (string | null)[];
+      const [team, name, st, r, c, since, qs, at] = second[3 * i] as (string | null)[];
       const record: AgentRecord | null = st
         ? {
             agentId,
@@ -212,8 +218,16 @@ export class Store {
             queues: qs ? [JSON.parse(qs)].flatMap((x: unknown) => (Array.isArray(x) ? (x as string[]) : [])) : [],
           }
         : null;
-      cache.put('a', agentId, second[3 * i + 1] as Buffer | null, numbers(second[3 * i + 2] as Record<string, string>), record);
+      // listed until the end of the minute of its latest event plus 65 minutes (as the activity index scores it)
+      const activeUntil = at ? Math.floor(Number(at) / MINUTE_MS) * MINUTE_MS + MINUTE_MS - 1 : 0;
+      cache.put('a', agentId, second[3 * i + 1] as Buffer | null, numbers(second[3 * i + 2] as Record<string, string>), record, activeUntil);
     });
+    const agentIds = candidates
+      .filter((id) => {
+        const e = cache.entities.a.get(id);
+        return e?.record && (e.record.state !== 'out' || e.activeUntil >= since);
+      })
+      .sort();
     const waiting = new Map<string, { count: number; oldestTs: number | null }>();
     const w0 = 3 * agentsToRead.length;
     queueIds.forEach((q, i) => {
@@ -293,8 +307,8 @@ class FloorCache {
     this.entities = { q: new Map(), t: new Map(), a: new Map() };
   }
 
-  put(kind: BucketKind, id: string, ring: Buffer | null, day: Counters, record: AgentRecord | null = null): void {
-    this.entities[kind].set(id, new CachedEntity(ring, day, record));
+  put(kind: BucketKind, id: string, ring: Buffer | null, day: Counters, record: AgentRecord | null = null, activeUntil = 0): void {
+    this.entities[kind].set(id, new CachedEntity(ring, day, record, activeUntil));
   }
 
   keepOnly(ids: Record<BucketKind, string[]>): void {
@@ -312,6 +326,8 @@ class CachedEntity {
     readonly ring: Buffer | null,
     readonly day: Counters,
     readonly record: AgentRecord | null,
+    /** An agent's latest event's minute end (it is listed for 65 minutes after it). */
+    readonly activeUntil: number,
   ) {}
 
   sums(kind: BucketKind, currentMinute: number, windows: readonly WindowSpec[]): Record<string, Counters> {

@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../shared/snapshot.js';
 import { expected, scenarioConfig, scenarioEvents } from '../support/scenario.js';
-import { TEST_TOKENS, bearer, startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
+import { ManualClock, TEST_TOKENS, bearer, startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
 
 let fw: TestFloorwatch | null = null;
 afterEach(async () => {
@@ -157,5 +157,30 @@ describe('HTTP ingest into Redis, snapshot out', () => {
     expect((await snapshot()).ingest.accepted).toBe(0);
     const ok = await post(event);
     expect(ok.body.accepted).toBe(1);
+  });
+});
+
+describe('agents listed (read incrementally, one process)', () => {
+  it('keeps an agent who logged out listed until 65 minutes after the minute of its last event, then drops it', async () => {
+    const T = Date.parse('2026-05-04T08:00:30Z');
+    const clock = new ManualClock(T);
+    fw = await startTestFloorwatch({ teams: [{ id: 't1' }] }, {}, { clock });
+    const names = async () => (await fw!.snapshots.compute()).agents.map((a) => `${a.agentId}:${a.state}`);
+    await fw.post([
+      { id: 'e1', ts: T, type: 'agent.login', agentId: 'A', teamId: 't1' },
+      { id: 'e2', ts: T, type: 'agent.login', agentId: 'B', teamId: 't1' },
+    ]);
+    expect(await names()).toEqual(['A:idle', 'B:idle']);
+    clock.set(T + 1000);
+    await fw.post([{ id: 'e3', ts: T + 1000, type: 'agent.logout', agentId: 'A' }]);
+    expect(await names()).toEqual(['A:logged_out', 'B:idle']);
+    // A's last event is in the minute 08:00 -> listed while now <= 08:00:59.999 + 65 min = 09:05:59.999
+    clock.set(Date.parse('2026-05-04T09:05:59.000Z'));
+    expect(await names()).toEqual(['A:logged_out', 'B:idle']);
+    clock.set(Date.parse('2026-05-04T09:06:00.000Z'));
+    expect(await names()).toEqual(['B:idle']);
+    // an event brings A back: the apply script lists it as changed, so the incremental read finds it again
+    await fw.post([{ id: 'e4', ts: clock.now(), type: 'agent.login', agentId: 'A', teamId: 't1' }]);
+    expect(await names()).toEqual(['A:idle', 'B:idle']);
   });
 });

@@ -56,6 +56,8 @@ export class SnapshotService {
       abandonRate: thresholds.abandonRate.window,
       ahtIntervalMinutes: thresholds.ahtSpecialCause.intervalMinutes,
     };
+    const { trendLength, shiftLength, baseline, minCalls } = thresholds.ahtSpecialCause;
+    metrics.thresholds.ahtRunRules = { trendLength, shiftLength, baseline, minCalls };
     const alerts = await this.alerts.step(evaluateRules(metrics, thresholds, controls.callbackModes, now), now);
     return { ...metrics, alerts, callbackModes: controls.callbackModes, broadcast: controls.broadcast };
   }

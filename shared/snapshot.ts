@@ -190,6 +190,8 @@ export interface Thresholds {
   excludeShortAbandons: boolean;
   /** The window each alert rule watches, for the alert's explanation. */
   alertWindows: { breakControl: WindowName; utilisation: WindowName; abandonRate: WindowName; ahtIntervalMinutes: number };
+  /** The AHT run rules in force (docs/metrics.md): run lengths, the centre line's baseline, calls an interval needs. */
+  ahtRunRules: { trendLength: number; shiftLength: number; baseline: number; minCalls: number };
 }
 
 export const ALERT_RULES = [

@@ -250,10 +250,11 @@ export function createApp(deps: AppDeps) {
   app.get('/api/series', allow('series', (p) => viewKey(p) !== null), async (req, res, next) => {
     try {
       const q = seriesQuery.safeParse(req.query);
-      if (!q.success) return void res.status(400).json({ error: q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+      const bad = (message: string) => void res.status(400).json({ error: 'bad_request', message });
+      if (!q.success) return bad(q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
       const { kind, id, interval, hours } = q.data;
-      if (kind !== 'floor' && !id) return void res.status(400).json({ error: `id: a ${kind} series needs the ${kind}'s id` });
-      if (!config.series.intervals.includes(interval)) return void res.status(400).json({ error: `interval: this site offers ${config.series.intervals.join(', ')} minutes` });
+      if (kind !== 'floor' && !id) return bad(`id: a ${kind} series needs the ${kind}'s id`);
+      if (!config.series.intervals.includes(interval)) return bad(`interval: this site offers ${config.series.intervals.join(', ')} minutes`);
       const { now } = await snapshots.now();
       res.json(await deps.series.series(kind, id ?? 'floor', interval, hours, now, await snapshots.thresholds()));
     } catch (e) {
@@ -324,7 +325,9 @@ export function createApp(deps: AppDeps) {
         const exchanged = await auth.exchangeDisplayToken(token, req.ip ?? 'unknown');
         if (!exchanged) return void res.status(403).type('text').send('This display token is not valid (revoked or expired).');
         setSession(res, exchanged.sessionId, config.auth.displaySessionDays * 86_400, req);
-        return void res.redirect(303, req.path); // drop the token from the address bar and history
+        // drop the token from the address bar and history; keep the screen's options (rotate, pages, lang)
+        const kept = new URLSearchParams(Object.entries(req.query).flatMap(([k, v]) => (k !== 'token' && typeof v === 'string' ? [[k, v]] : [])));
+        return void res.redirect(303, kept.size ? `${req.path}?${kept}` : req.path);
       }
       if (page) {
         const p = await principal(req);

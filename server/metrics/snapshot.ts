@@ -220,6 +220,7 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config }: Snapsho
       excludeShortAbandons: config.excludeShortAbandons,
       // the file's alert windows; the snapshot service puts the live ones in
       alertWindows: { breakControl: '60m', utilisation: '30m', abandonRate: '15m', ahtIntervalMinutes: 15 },
+      ahtRunRules: { trendLength: 6, shiftLength: 9, baseline: 16, minCalls: 5 },
     },
     feed: {
       lastEventAt: lastEventWall === null ? null : iso(lastEventWall),

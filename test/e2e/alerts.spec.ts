@@ -4,6 +4,7 @@
 // A supervisor socket (bearer token e2e-supervisor, no Origin header from Node) changes the thresholds so that
 // team-delta's break alert is raised at once, and puts every threshold back at the end. Users and the token come
 // from global-setup.ts and playwright.config.ts (see the top of screens.spec.ts).
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { io, type Socket } from 'socket.io-client';
 import type { Snapshot } from '../../shared/snapshot.js';
@@ -249,6 +250,10 @@ test('callback mode and a broadcast reach the wallboard; thresholds are checked,
   await expect(tv.getByTestId('floor-alerts')).toBeVisible();
   await expectTvFits(tv, TV);
   await tv.screenshot({ path: `${SHOTS}/wallboard-alerts-1920x1080.png` });
+  // The board with the callback banner, the alert row and the ticker passes axe too (see a11y.spec.ts).
+  const axe = await new AxeBuilder({ page: tv }).analyze();
+  const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.help} -> ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
   await tv.setViewportSize(TV_4K);
   await expect(ticker).toBeVisible();
   await expectTvFits(tv, TV_4K);

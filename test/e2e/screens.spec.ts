@@ -228,6 +228,10 @@ test.describe('wallboard kiosk', () => {
     expect(me.roles).toEqual(['display']);
     expect(me.id).toMatch(/^token:/);
     await page.screenshot({ path: `${SHOTS}/wallboard-kiosk-1920x1080.png` });
+    // the screen's options survive the exchange; only the token leaves the address bar
+    await page.goto(`/wallboard?token=${DISPLAY_TOKEN}&rotate=30&lang=zh-CN`);
+    await expect(page).toHaveURL(/\/wallboard\?rotate=30&lang=zh-CN$/);
+    await expect(page.getByTestId('wallboard')).toBeVisible({ timeout: 15_000 });
     expect(problems).toEqual([]);
   });
 });

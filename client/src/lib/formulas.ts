@@ -219,7 +219,30 @@ export interface ExplainContext {
  * text and as the screen-reader description.
  */
 export function explain(lang: Lang, metric: MetricKey, window: FormulaWindow, ctx: ExplainContext = {}): string {
+  const fill = filler(lang, ctx);
+  return `${formulaLine(lang, metric, fill)}\n${fill(windowText[lang][window])}`;
+}
+
+/** The span of one point of an interval series (the trend charts), instead of a rolling window. */
+const intervalText: Record<Lang, string> = {
+  en: 'Each point: one {n}-min interval on the site clock ({tz}), over the last {h} h; the interval still running is drawn dashed and hollow.',
+  'zh-CN': '每个点：站点时钟（{tz}）上的一个 {n} 分钟区间，共最近 {h} 小时；仍在进行的区间以虚线和空心点表示。',
+};
+
+/** "Name: formula\nEach point: one 60-min interval …" for a figure charted per interval (GET /api/series). */
+export function explainInterval(lang: Lang, metric: MetricKey, intervalMinutes: number, hours: number, ctx: ExplainContext = {}): string {
+  const fill = filler(lang, ctx, { n: String(intervalMinutes), h: String(hours) });
+  return `${formulaLine(lang, metric, fill)}\n${fill(intervalText[lang])}`;
+}
+
+function formulaLine(lang: Lang, metric: MetricKey, fill: (s: string) => string): string {
   const f = FORMULAS[lang][metric];
+  const sep = lang === 'en' ? ': ' : '：';
+  return `${f.name}${sep}${fill(f.formula)}`;
+}
+
+/** Fills {target}, {band}, {limit}, {share}, {minMinutes} and {tz} (and any extra) from the server's thresholds. */
+function filler(lang: Lang, ctx: ExplainContext, extra: Record<string, string> = {}): (s: string) => string {
   const th = ctx.thresholds;
   const pct = (v: number | undefined) => percent(v, lang);
   const params: Record<string, string> = {
@@ -229,10 +252,9 @@ export function explain(lang: Lang, metric: MetricKey, window: FormulaWindow, ct
     share: th ? shareFraction(th.breakShareLimit, lang) : '1/6',
     minMinutes: th ? String(Math.round(th.minLoggedInSecondsForCv / 60)) : '10',
     tz: ctx.timeZone ?? '',
+    ...extra,
   };
-  const fill = (s: string) => s.replace(/\{(\w+)\}/g, (m, k: string) => params[k] ?? m);
-  const sep = lang === 'en' ? ': ' : '：';
-  return `${f.name}${sep}${fill(f.formula)}\n${fill(windowText[lang][window])}`;
+  return (s: string) => s.replace(/\{(\w+)\}/g, (m, k: string) => params[k] ?? m);
 }
 
 /** 0.1667 -> "1/6 (17%)"; a limit that is no simple fraction -> "17%". */

@@ -185,6 +185,9 @@ test('after the server drops the socket the board goes stale, then recovers by i
   await expect(page.getByTestId('stale-banner')).toHaveCount(0);
   // The websocket upgrade is in place before we cut it.
   await expect.poll(() => open.length, { timeout: 15_000 }).toBeGreaterThan(0);
+  // socket.io opens the websocket as a probe next to a long-poll, then switches to it: cutting the websocket before
+  // the switch would leave the client on a long-poll that only notices the cut at the next ping (25 s)
+  await page.waitForTimeout(2_000);
   const marker = await page.evaluate(() => ((window as unknown as { __fwMarker: number }).__fwMarker = Math.random()));
 
   down = true;
@@ -232,4 +235,19 @@ test('an agent name with HTML in it is shown as text on the wallboard', async ({
     res = await post([{ id: `${agentId}-logout`, ts: at(), type: 'agent.logout', agentId }]);
     expect(res.ok()).toBe(true);
   }
+});
+
+test('the queues page shows each queue’s 60-minute sparkline, as GET /api/sparklines has it', async ({ page }) => {
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.goto('/wallboard?pages=queues');
+  const rows = page.locator('[data-testid^="queues-page-row-"]');
+  await expect(rows.first()).toBeVisible({ timeout: 15_000 });
+  const sparks = page.locator('[data-testid^="tv-spark-"]');
+  await expect(sparks).toHaveCount(await rows.count(), { timeout: 15_000 });
+  const api = (await (await page.request.get('/api/sparklines?minutes=60')).json()) as { queues: { queueId: string; points: unknown[] }[] };
+  const first = api.queues.find((q) => q.points.length === 60)!;
+  // the sparkline names its queue and its minutes for screen readers
+  await expect(page.getByTestId(`tv-spark-${first.queueId}`)).toHaveAttribute('aria-label', /60/);
+  expect(await clippedText(page)).toEqual([]);
+  await page.screenshot({ path: `${SHOTS}/wallboard-queues-sparklines-1920x1080.png` });
 });

@@ -54,7 +54,7 @@ export class SeriesService {
   /** A series of `hours` back from `now`, in intervals of `intervalMinutes` on the site's clock. */
   async series(kind: SeriesKind, id: string, intervalMinutes: IntervalMinutes, hours: number, now: number, thresholds: AlertThresholds): Promise<Series> {
     const { base, starts } = this.span(intervalMinutes, hours, now);
-    const queueIds = kind === 'queue' ? [id] : kind === 'floor' ? await this.store.knownQueueIds() : [];
+    const queueIds = kind === 'queue' ? [id] : kind === 'floor' ? await this.allQueueIds() : [];
     const teamIds = kind === 'team' ? [id] : kind === 'floor' ? this.config.teams.map((t) => t.id) : [];
     const [queues, teams] = await Promise.all([this.store.readIntervals('q', queueIds, base), this.store.readIntervals('t', teamIds, base)]);
     return this.build(kind, id, intervalMinutes, starts, now, thresholds, { queues: [...queues.values()], teams: [...teams.values()] });
@@ -94,9 +94,14 @@ export class SeriesService {
     return value;
   }
 
+  /** The configured queues and any seen in events (as the snapshot lists them). */
+  private async allQueueIds(): Promise<string[]> {
+    return [...new Set([...this.config.queues.map((q) => q.id), ...(await this.store.knownQueueIds())])].sort();
+  }
+
   /** The last `minutes` minutes of every queue, minute by minute (the wallboard's sparklines). */
   async sparklines(now: number, minutes = 60): Promise<Sparklines> {
-    const queueIds = [...new Set([...this.config.queues.map((q) => q.id), ...(await this.store.knownQueueIds())])].sort();
+    const queueIds = await this.allQueueIds();
     const rings = await this.store.readRings('q', queueIds);
     const current = Math.floor(now / MINUTE_MS);
     return {

@@ -3,7 +3,7 @@
 import type { Snapshot } from '../shared/snapshot.js';
 import { dayPeriodStart, type Clock } from '../shared/time.js';
 import { evaluateRules } from './alerts/rules.js';
-import { effectiveThresholds, type AlertThresholds } from './alerts/thresholds.js';
+import { alertSettings, effectiveThresholds, type AlertThresholds } from './alerts/thresholds.js';
 import type { Config } from './config.js';
 import { buildSnapshot, rollingWindowSpecs } from './metrics/snapshot.js';
 import type { AlertsStore } from './store/alerts-store.js';
@@ -45,19 +45,11 @@ export class SnapshotService {
       ),
       this.alerts.readControls(this.wall.now()),
     ]);
-    const metrics = buildSnapshot({ floor, now, wallNow: this.wall.now(), dayStart, config: this.config });
     const thresholds = effectiveThresholds(this.config.alerts, controls.thresholdOverrides);
+    const metrics = buildSnapshot({ floor, now, wallNow: this.wall.now(), dayStart, config: this.config, alertSettings: alertSettings(thresholds) });
     const runs = await this.series.currentRuns(now, floor.queueIds, floor.teamIds, thresholds);
     for (const q of metrics.queues) q.ahtRun = runs.queues.get(q.queueId) ?? null;
     for (const t of metrics.teams) t.ahtRun = runs.teams.get(t.teamId) ?? null;
-    metrics.thresholds.alertWindows = {
-      breakControl: thresholds.breakControl.window,
-      utilisation: thresholds.utilisation.window,
-      abandonRate: thresholds.abandonRate.window,
-      ahtIntervalMinutes: thresholds.ahtSpecialCause.intervalMinutes,
-    };
-    const { trendLength, shiftLength, baseline, minCalls } = thresholds.ahtSpecialCause;
-    metrics.thresholds.ahtRunRules = { trendLength, shiftLength, baseline, minCalls };
     const alerts = await this.alerts.step(evaluateRules(metrics, thresholds, controls.callbackModes, now), now);
     return { ...metrics, alerts, callbackModes: controls.callbackModes, broadcast: controls.broadcast };
   }

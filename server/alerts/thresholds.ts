@@ -1,6 +1,7 @@
 // Alert thresholds: defaults here, site values in the config file (`alerts`), and a supervisor's live changes
 // stored in Redis on top. Every rule has an enter and an exit level plus minimum durations (hysteresis).
 import { z } from 'zod';
+import type { Thresholds } from '../../shared/snapshot.js';
 
 const seconds = z.number().min(0).max(86_400);
 const fraction = z.number().min(0).max(1);
@@ -74,6 +75,15 @@ export const alertThresholdsSchema = z
 
 export type AlertThresholds = z.output<typeof alertThresholdsSchema>;
 export type AlertThresholdsInput = z.input<typeof alertThresholdsSchema>;
+
+/** What the screens state about the rules in force: each rule's window and the AHT run rules. */
+export function alertSettings(t: AlertThresholds): Pick<Thresholds, 'alertWindows' | 'ahtRunRules'> {
+  const { trendLength, shiftLength, baseline, minCalls, intervalMinutes } = t.ahtSpecialCause;
+  return {
+    alertWindows: { breakControl: t.breakControl.window, utilisation: t.utilisation.window, abandonRate: t.abandonRate.window, ahtIntervalMinutes: intervalMinutes },
+    ahtRunRules: { trendLength, shiftLength, baseline, minCalls },
+  };
+}
 
 /** The thresholds in force: defaults, then the file's values, then the supervisor's live changes (deep merge). */
 export function effectiveThresholds(fromFile: unknown, live: unknown): AlertThresholds {

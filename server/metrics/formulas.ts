@@ -8,8 +8,11 @@ export function ratio(a: number, b: number): number | null {
   return b > 0 ? a / b : null;
 }
 
+/** Counter fields that are maxima (the longest wait of a call that left, the most calls waiting at once), not sums. */
+export const MAXIMA: ReadonlySet<string> = new Set(['mw', 'mq']);
+
 export function addInto(target: Totals, source: Totals): Totals {
-  for (const [k, v] of Object.entries(source)) target[k] = k === 'mw' || k === 'mq' ? Math.max(target[k] ?? 0, v) : (target[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(source)) target[k] = MAXIMA.has(k) ? Math.max(target[k] ?? 0, v) : (target[k] ?? 0) + v;
   return target;
 }
 

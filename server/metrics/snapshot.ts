@@ -11,6 +11,7 @@ import type {
   StateCounts,
   TeamSnapshot,
   TeamWindow,
+  Thresholds,
   WindowName,
   WindowSpan,
 } from '../../shared/snapshot.js';
@@ -28,6 +29,8 @@ export interface SnapshotInput {
   wallNow: number;
   dayStart: number;
   config: Config;
+  /** The alert rules' windows and run rules in force, stated in the snapshot for the screens' explanations. */
+  alertSettings: Pick<Thresholds, 'alertWindows' | 'ahtRunRules'>;
 }
 
 export interface WindowRange {
@@ -116,7 +119,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** What the metrics give; alerts, callback modes and the broadcast are added from their own store. */
 export type MetricsSnapshot = Omit<Snapshot, 'alerts' | 'callbackModes' | 'broadcast'>;
 
-export function buildSnapshot({ floor, now, wallNow, dayStart, config }: SnapshotInput): MetricsSnapshot {
+export function buildSnapshot({ floor, now, wallNow, dayStart, config, alertSettings }: SnapshotInput): MetricsSnapshot {
   const ranges = windowRanges(now, dayStart);
   const perWindow = <T>(f: (r: WindowRange) => T) => Object.fromEntries(ranges.map((r) => [r.name, f(r)])) as PerWindow<T>;
   const minLoggedInMs = config.thresholds.minLoggedInMinutesForCv * MINUTE_MS;
@@ -218,9 +221,7 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config }: Snapsho
       utilisationBand: [...config.thresholds.utilisationBand],
       minLoggedInSecondsForCv: config.thresholds.minLoggedInMinutesForCv * 60,
       excludeShortAbandons: config.excludeShortAbandons,
-      // the file's alert windows; the snapshot service puts the live ones in
-      alertWindows: { breakControl: '60m', utilisation: '30m', abandonRate: '15m', ahtIntervalMinutes: 15 },
-      ahtRunRules: { trendLength: 6, shiftLength: 9, baseline: 16, minCalls: 5 },
+      ...alertSettings,
     },
     feed: {
       lastEventAt: lastEventWall === null ? null : iso(lastEventWall),

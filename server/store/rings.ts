@@ -5,6 +5,7 @@
 // A slot is [tag u32 = minute index (epoch ms / 60000), then the kind's fields]; minute m lives in slot m % SLOTS. A
 // write to minute m resets the slot when its tag is older and is dropped when it is newer (m is then past the ring).
 // Integers are big-endian (BITFIELD's bit order).
+import { MAXIMA } from '../metrics/formulas.js';
 import type { BucketKind } from './keys.js';
 
 export const RING_SLOTS = 64;
@@ -35,9 +36,6 @@ const LAYOUTS: Record<BucketKind, KindLayout> = {
   },
   a: { fields: [['li', 'u16'], ['brk', 'u16'], ['talk', 'u16'], ['ans', 'u16'], ['end', 'u16']] },
 };
-
-/** Fields that are maxima, not sums. */
-export const MAXIMA = new Set(['mw', 'mq']);
 
 const BITS: Record<FieldType, number> = { u16: 16, u32: 32 };
 

@@ -76,6 +76,25 @@ export function fetchSparklines(minutes = 60, signal?: AbortSignal): Promise<Spa
   return getJson<Sparklines>(`/api/sparklines?minutes=${m}`, signal);
 }
 
+/**
+ * Fetches the sparklines now and every `everyMs` (a minute's figures change slowly; snapshot pushes do not carry
+ * them). Failures other than an abort go to `onError`. Returns the function that stops it (an $effect's cleanup).
+ */
+export function pollSparklines(onData: (s: Sparklines) => void, onError: (e: unknown) => void, everyMs = 30_000): () => void {
+  const c = new AbortController();
+  const load = () =>
+    fetchSparklines(60, c.signal).then(
+      (s) => void (c.signal.aborted || onData(s)),
+      (e: unknown) => void (isAbort(e) || c.signal.aborted || onError(e)),
+    );
+  void load();
+  const timer = setInterval(() => void load(), everyMs);
+  return () => {
+    clearInterval(timer);
+    c.abort();
+  };
+}
+
 /** True for the error an aborted fetch rejects with (a newer request replaced it, or the view closed). */
 export function isAbort(e: unknown): boolean {
   return e instanceof DOMException && e.name === 'AbortError';

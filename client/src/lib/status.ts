@@ -121,3 +121,20 @@ export function utilisationStatus(value: Maybe, band: readonly [number, number])
   if (pos === null) return null;
   return pos === 'within' ? 'normal' : 'warning';
 }
+
+export interface QueueLevels {
+  waiting: Level | null;
+  wait: Level | null;
+  sl: Level | null;
+  abandon: Level | null;
+}
+
+/** A queue's (or the floor's) four levels: calls waiting, longest wait now, and a window's service level and abandon rate. */
+export function queueLevels(waiting: number, longestWaitSeconds: number | null, w: { serviceLevel: number | null; abandonRate: number | null }): QueueLevels {
+  return {
+    waiting: waitingStatus(waiting),
+    wait: longestWaitStatus(longestWaitSeconds),
+    sl: serviceLevelStatus(w.serviceLevel),
+    abandon: abandonRateStatus(w.abandonRate),
+  };
+}

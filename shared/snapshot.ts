@@ -7,6 +7,10 @@ export const WINDOW_NAMES = ['15m', '30m', '60m', 'today'] as const;
 export type WindowName = (typeof WINDOW_NAMES)[number];
 export type PerWindow<T> = Record<WindowName, T>;
 
+/** The window the TV wallboard's break-dispersion chart shows. The board's snapshot carries each agent's break rate
+ * for this window only (the other windows' team figures stay), which keeps the message that every TV gets small. */
+export const BOARD_DISPERSION_WINDOW: WindowName = '60m';
+
 /** The span a window covered when the snapshot was made. */
 export interface WindowSpan {
   /** ISO time the window starts (rolling windows start on a whole minute: they cover W to W+1 minutes). */

@@ -1,5 +1,5 @@
 // Who is asking, what they may do, and what part of the snapshot they may see. Pure: no I/O.
-import { WINDOW_NAMES, type PerWindow, type Snapshot, type TeamWindow } from '../../shared/snapshot.js';
+import { BOARD_DISPERSION_WINDOW, WINDOW_NAMES, type PerWindow, type Snapshot, type TeamWindow, type WindowName } from '../../shared/snapshot.js';
 import type { Page, Role } from './accounts.js';
 
 export interface Principal {
@@ -42,8 +42,15 @@ export function mayOpen(p: Principal | null, page: Page): boolean {
 export function projectSnapshot(s: Snapshot, view: ViewKey): Snapshot {
   if (view === 'full') return s;
   if (view === 'board') {
-    // The floor's board: floor, queue and team alerts (not one agent's long break), and broadcasts to everyone.
-    return { ...s, agents: [], alerts: s.alerts.filter((a) => a.subject.kind !== 'agent'), broadcast: s.broadcast?.audience === 'all' ? s.broadcast : null };
+    // The floor's board: floor, queue and team alerts (not one agent's long break), broadcasts to everyone, and the
+    // agents' break rates only for the window its dispersion chart shows (they are most of a board message).
+    return {
+      ...s,
+      agents: [],
+      alerts: s.alerts.filter((a) => a.subject.kind !== 'agent'),
+      broadcast: s.broadcast?.audience === 'all' ? s.broadcast : null,
+      teams: s.teams.map((t) => ({ ...t, windows: withoutAgentRates(t.windows, BOARD_DISPERSION_WINDOW) })),
+    };
   }
   const teams = new Set(view.slice('lead:'.length).split(',').filter(Boolean));
   const forTeams = (audience: 'all' | string[]) => audience === 'all' || audience.some((t) => teams.has(t));
@@ -57,8 +64,9 @@ export function projectSnapshot(s: Snapshot, view: ViewKey): Snapshot {
   };
 }
 
-function withoutAgentRates(windows: PerWindow<TeamWindow>): PerWindow<TeamWindow> {
+/** The team's windows with the per-agent break rates left out, except in the window `keep` (if given). */
+function withoutAgentRates(windows: PerWindow<TeamWindow>, keep?: WindowName): PerWindow<TeamWindow> {
   const out = { ...windows };
-  for (const w of WINDOW_NAMES) out[w] = { ...windows[w], agentBreakRates: [] };
+  for (const w of WINDOW_NAMES) if (w !== keep) out[w] = { ...windows[w], agentBreakRates: [] };
   return out;
 }

@@ -34,6 +34,11 @@ export interface PushHub {
 
 const roomOf = (view: ViewKey) => `view:${view}`;
 
+/** Whether two snapshots hold the same figures (they differ in generatedAt). */
+function sameContent(a: Snapshot, b: Snapshot): boolean {
+  return JSON.stringify({ ...a, generatedAt: '' }) === JSON.stringify({ ...b, generatedAt: '' });
+}
+
 /** Browsers send Origin; a socket from another site's page (cross-site WebSocket hijacking) is refused. */
 function sameOrigin(req: IncomingMessage): boolean {
   const origin = req.headers.origin;
@@ -61,7 +66,6 @@ export function startPushHub(httpServer: HttpServer, { snapshots, auth, actions,
     allowRequest: (req, callback) => callback(null, sameOrigin(req)),
   });
   let latest: Snapshot | null = null;
-  let latestJson = '';
   let lastVersion = -1;
   let lastComputeAt = 0;
   let computing: Promise<Snapshot> | null = null;
@@ -119,16 +123,15 @@ export function startPushHub(httpServer: HttpServer, { snapshots, auth, actions,
         const { version } = await snapshots.now();
         const due = version !== lastVersion || Date.now() - lastComputeAt >= IDLE_REFRESH_MS;
         if (due) {
+          const eventsApplied = version !== lastVersion;
           lastVersion = version;
           lastComputeAt = Date.now();
+          const previous = latest;
           const snap = await compute();
-          const { generatedAt: _ignored, ...rest } = snap;
-          const json = JSON.stringify(rest);
           latest = snap;
-          if (json !== latestJson) {
-            latestJson = json;
-            broadcast(snap);
-          }
+          // New events change the snapshot: push without comparing (serialising a large floor's snapshot costs more
+          // than the push). A refresh with no new events is pushed only when time moved a figure.
+          if (eventsApplied || !previous || !sameContent(previous, snap)) broadcast(snap);
         }
       }
     } catch (err) {

@@ -4,15 +4,20 @@
 //                                      apply call that changed something), epoch (when this store began)
 //   <p>changed                  zset   "<kind>:<id>" -> version of the latest apply call that wrote the entity
 //   <p>seen:<minute>            set    event ids seen with ts in that minute (dedupe; TTL ingest.dedupeSeconds)
-//   <p>agent:<agentId>          hash   team, name, st, r (reason), c (category), since, lq (last queue), tl (timeline, MessagePack),
-//                                      qs (queues JSON, from agent.login)
+//   <p>agent:<agentId>          hash   team, name, st, r (reason), c (category), since, lq (last queue), at (latest event
+//                                      ts), qs (queues JSON, from agent.login), t1, t2, ... the recent transitions
+//                                      (MessagePack in chunks of <= 64 bytes, the apply script). Values are kept short so
+//                                      that Redis stores the hash as a listpack; a record of an earlier version (its
+//                                      timeline in one field, tl) is rewritten whole at the agent's next state change
 //   <p>agents                   zset   agentId -> ts of its latest event
 //   <p>agents:on                set    agents logged in now
 //   <p>queues                   set    queue ids seen in events
 //   <p>call:<callId>            hash   q, qt (queued), o/ot (outcome, its ts), at (answered), ag (agent), end
 //   <p>waiting:<queueId>        zset   callId -> queued ts (calls in queue now)
-//   <p>r:<kind>:<id>            string the entity's last 64 minutes of counters (kind q = queue, t = team, a = agent),
-//                                      a BITFIELD ring laid out in rings.ts; TTL 2 h after its latest write
+//   <p>r2:<kind>:<id>           string the entity's last 66 minutes of counters (kind q = queue, t = team, a = agent),
+//                                      a BITFIELD ring laid out in rings.ts; TTL 2 h after its latest minute began.
+//                                      "r2": layout 2 (latest-minute header, untagged slots); the rings of layout 1,
+//                                      r:<kind>:<id>, are not read and expire by themselves within 2 h
 //   <p>d:<kind>:<id>:<dayStart> hash   "today" counters for the day period starting at dayStart; TTL 3 days
 //   <p>i:<kind>:<id>:<start>    hash   15-minute interval counters of queues and teams (the series), kept
 //                                      series.keepHours; a team's also hold l:<agentId> and b:<agentId>, each agent's
@@ -50,7 +55,7 @@ export function keyBuilder(prefix: string) {
     queues: () => `${p}queues`,
     waiting: (queueId: string) => `${p}waiting:${queueId}`,
     changed: () => `${p}changed`,
-    ring: (kind: BucketKind, id: string) => `${p}r:${kind}:${id}`,
+    ring: (kind: BucketKind, id: string) => `${p}r2:${kind}:${id}`,
     dayBucket: (kind: BucketKind, id: string, dayStart: number) => `${p}d:${kind}:${id}:${dayStart}`,
     intervalBucket: (kind: 'q' | 't', id: string, start: number) => `${p}i:${kind}:${id}:${start}`,
     session: (idHash: string) => `${p}session:${idHash}`,

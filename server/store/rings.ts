@@ -1,16 +1,30 @@
-// Minute rings: each queue, team and agent keeps its last 64 minutes of counters in one Redis string, written by the
+// Minute rings: each queue, team and agent keeps its recent minutes of counters in one Redis string, written by the
 // apply script with BITFIELD and read here. One read per entity replaces 61 minute hashes, and the string is a few
 // hundred bytes instead of 61 keys (docs/performance.md). The layout is defined here only and handed to the Lua script.
 //
-// A slot is [tag u32 = minute index (epoch ms / 60000), then the kind's fields]; minute m lives in slot m % SLOTS. A
-// write to minute m resets the slot when its tag is older and is dropped when it is newer (m is then past the ring).
-// Integers are big-endian (BITFIELD's bit order).
+// Layout (v2, key r2:<kind>:<id>): a header, u32 = the latest minute index written (epoch ms / 60000; 0 = empty),
+// then RING_SLOTS slots of the kind's fields, untagged. The ring holds exactly the minutes top - RING_SLOTS + 1 .. top,
+// minute m in slot m % RING_SLOTS: when top advances, the writer zeroes the slots of the minutes it skips over, so a
+// slot can never hold a stale minute and needs no tag of its own. A write to a minute at or before
+// top - RING_SLOTS is dropped (no window reaches it). Integers are big-endian, fields packed at bit offsets
+// (BITFIELD's bit order), so a field need not fill whole bytes.
 import { MAXIMA } from '../metrics/formulas.js';
 import type { BucketKind } from './keys.js';
 
-export const RING_SLOTS = 64;
+/**
+ * Minutes a ring holds (top - 65 .. top). The longest window is the 60 whole minutes before the current one plus the
+ * current one, cur - 60 .. cur, which lies in the ring whenever top <= cur + 5: the reader's clock may be behind the
+ * latest minute written, as on the wall clock the ingest accepts events up to 5 minutes ahead of the server clock
+ * (server/ingest/pipeline.ts); on the replay clock top <= cur. Lateness needs no slot: a late event's minute is before
+ * top, and one past the ring is past every window. (61 slots would do without the clock lead; 66 still keep the agent
+ * ring within a 512-byte allocation.)
+ */
+export const RING_SLOTS = 66;
+/** Bits before the first slot: the u32 latest-minute header. */
+export const RING_HEADER_BITS = 32;
 
-type FieldType = 'u16' | 'u32';
+/** BITFIELD unsigned types used by the layouts (u1..u32 are read by readField). */
+type FieldType = `u${number}`;
 interface KindLayout {
   fields: readonly (readonly [name: string, type: FieldType])[];
 }
@@ -19,13 +33,17 @@ interface KindLayout {
 // answered with a known wait), ab abandoned (not short), abS short abandons, abT abandoned after T, cb callbacks
 // requested, cbd callbacks made, ovo / ovi overflowed out / in, end calls ended, hand talk+hold ms, wrap ms, mw max
 // wait ms, mq most calls waiting at once (seen when a call queued). Maxima are kept plus one, so that 0 is "nothing
-// seen" and 1 a call that did not wait.
+// seen" and 1 a call that did not wait. Durations are u32, counts u16 (65,535 calls a minute in one queue; more
+// saturates): a queue ring fits 3 KB instead of 5, which counts on a small site with many queues.
 // Team fields: time (ms) in each state, not-ready time by category, answered and ended calls of its agents.
-// Agent fields (u16: a minute holds at most 60,000 ms): li logged-in ms, brk break ms, talk ms, answered, ended.
+// Agent fields: li logged-in ms, brk break ms, talk ms (u16: a minute holds at most 60,000 ms), answered, ended (u6:
+// up to 63 calls in one minute, one a second; more saturates). 60 bits a slot keep the agent ring within 512 bytes,
+// a smaller allocation class than with whole bytes (there are as many agent rings as agents).
+const MS_FIELDS = new Set(['wait', 'hand', 'wrap', 'mw']);
 const LAYOUTS: Record<BucketKind, KindLayout> = {
   q: {
     fields: ['en', 'ans', 'ansK', 'ansT', 'wait', 'ab', 'abS', 'abT', 'cb', 'cbd', 'ovo', 'ovi', 'end', 'hand', 'wrap', 'mw', 'mq'].map(
-      (f) => [f, 'u32'] as const,
+      (f) => [f, MS_FIELDS.has(f) ? 'u32' : 'u16'] as const,
     ),
   },
   t: {
@@ -34,51 +52,84 @@ const LAYOUTS: Record<BucketKind, KindLayout> = {
       'c:break', 'c:meal', 'c:training', 'c:meeting', 'c:other', 'ans', 'end',
     ].map((f) => [f, 'u32'] as const),
   },
-  a: { fields: [['li', 'u16'], ['brk', 'u16'], ['talk', 'u16'], ['ans', 'u16'], ['end', 'u16']] },
+  a: { fields: [['li', 'u16'], ['brk', 'u16'], ['talk', 'u16'], ['ans', 'u6'], ['end', 'u6']] },
 };
 
-const BITS: Record<FieldType, number> = { u16: 16, u32: 32 };
-
 export interface RingLayout {
-  slotBytes: number;
+  slotBits: number;
+  /** Length of the whole ring string: header and RING_SLOTS slots. */
+  bytes: number;
   /** field -> [bit offset within the slot, BITFIELD type] */
   fields: Record<string, [number, FieldType]>;
 }
 
+const width = (type: FieldType) => Number(type.slice(1));
+
 function layout(kind: BucketKind): RingLayout {
-  let bit = 32; // after the tag
+  let bit = 0;
   const fields: RingLayout['fields'] = {};
   for (const [name, type] of LAYOUTS[kind].fields) {
     fields[name] = [bit, type];
-    bit += BITS[type];
+    bit += width(type);
   }
-  return { slotBytes: bit / 8, fields };
+  return { slotBits: bit, bytes: Math.ceil((RING_HEADER_BITS + RING_SLOTS * bit) / 8), fields };
 }
 
 export const RING_LAYOUT: Record<BucketKind, RingLayout> = { q: layout('q'), t: layout('t'), a: layout('a') };
 
+/** Per kind: [field, bit offset in the slot, bits, is a maximum], for the readers' inner loop. */
+const READ_FIELDS = Object.fromEntries(
+  (['q', 't', 'a'] as const).map((kind) => [
+    kind,
+    Object.entries(RING_LAYOUT[kind].fields).map(([name, [bit, type]]) => [name, bit, width(type), MAXIMA.has(name)] as const),
+  ]),
+) as Record<BucketKind, (readonly [string, number, number, boolean])[]>;
+
 /** Totals of one window, by field (ms for durations). */
 export type Counters = Record<string, number>;
 
+/** The unsigned big-endian integer of `bits` bits (1..32) at bit offset `at` (0 past the end of the string). */
+function readField(ring: Buffer, at: number, bits: number): number {
+  const byte = at >>> 3, shift = at & 7;
+  if (shift + bits <= 24) {
+    // within three bytes: one 24-bit window (the agent ring's fields, half of them not byte-aligned)
+    const w = ((ring[byte] ?? 0) << 16) | ((ring[byte + 1] ?? 0) << 8) | (ring[byte + 2] ?? 0);
+    return (w >>> (24 - shift - bits)) & ((1 << bits) - 1);
+  }
+  if (shift === 0 && bits === 32 && byte + 4 <= ring.length) return ring.readUInt32BE(byte);
+  // bit by bit through the bytes the field spans (at most 5)
+  let v = 0;
+  const end = at + bits;
+  for (let b = byte; b * 8 < end; b++) {
+    const lo = Math.max(at, b * 8), hi = Math.min(end, b * 8 + 8);
+    const part = ((ring[b] ?? 0) >>> (b * 8 + 8 - hi)) & ((1 << (hi - lo)) - 1);
+    v = v * 2 ** (hi - lo) + part;
+  }
+  return v;
+}
+
+/** The latest minute written to a ring (0: none). */
+export function ringTop(ring: Buffer | null): number {
+  return ring && ring.length >= 4 ? ring.readUInt32BE(0) : 0;
+}
+
 /**
- * Sums the minutes firstMinute .. lastMinute (minute indexes, inclusive) of a ring; `mw` is a maximum. A missing ring
- * (never written, or expired) sums to {}.
+ * Sums the minutes firstMinute .. lastMinute (minute indexes, inclusive) of a ring; `mw` and `mq` are maxima. A
+ * missing ring (never written, or expired) sums to {}.
  */
 export function sumRing(kind: BucketKind, ring: Buffer | null, firstMinute: number, lastMinute: number): Counters {
   const out: Counters = {};
-  if (!ring) return out;
-  const { slotBytes, fields } = RING_LAYOUT[kind];
-  const entries = Object.entries(fields);
-  for (let s = 0; s < RING_SLOTS; s++) {
-    const base = s * slotBytes;
-    if (base + slotBytes > ring.length) break;
-    const tag = ring.readUInt32BE(base);
-    if (tag < firstMinute || tag > lastMinute || tag === 0) continue;
-    for (const [name, [bit, type]] of entries) {
-      const at = base + bit / 8;
-      const v = type === 'u16' ? ring.readUInt16BE(at) : ring.readUInt32BE(at);
+  const top = ringTop(ring);
+  if (!ring || top === 0) return out;
+  const { slotBits } = RING_LAYOUT[kind];
+  const entries = READ_FIELDS[kind];
+  const last = Math.min(lastMinute, top);
+  for (let m = Math.max(firstMinute, top - RING_SLOTS + 1); m <= last; m++) {
+    const base = RING_HEADER_BITS + (m % RING_SLOTS) * slotBits;
+    for (const [name, bit, bits, isMax] of entries) {
+      const v = readField(ring, base + bit, bits);
       if (v === 0) continue;
-      if (MAXIMA.has(name)) out[name] = Math.max(out[name] ?? 0, v - 1);
+      if (isMax) out[name] = Math.max(out[name] ?? 0, v - 1);
       else out[name] = (out[name] ?? 0) + v;
     }
   }

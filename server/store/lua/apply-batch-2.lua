@@ -14,12 +14,12 @@
   event that failed to apply (e.g. a corrupted key). A failed event is not marked seen, so it can be retried; the
   writes it made before failing are not undone (Redis scripts do not roll back).
 
-  Counters go to three places: the entity's minute ring (r:<kind>:<id>, the last 64 minutes, for the rolling windows),
+  Counters go to three places: the entity's minute ring (r2:<kind>:<id>, its last 66 minutes, for the rolling windows),
   its day bucket (d:..., "today"), and for queues and teams its interval bucket (i:..., the 48-hour series). Every
   queue, team and agent written is added to the `changed` index with this call's version, so that a snapshot reader
   re-reads only what changed since its last read.
 
-  Time in state is kept per agent as a short timeline of transitions (`tl`). A transition arriving out of order (ts
+  Time in state is kept per agent as a short timeline of transitions (in its hash). A transition arriving out of order (ts
   before the agent's current state began, but within the lateness) only changes the interval it falls into: that part
   is taken from the old state and given to the new one, so buckets end up as if the events had come in order.
 ]]
@@ -116,46 +116,59 @@ local function commitStaged()
   staged, stagedMax = {}, {}
 end
 
--- Writes one entity's staged minutes into its ring with two BITFIELD calls: read the slots' tags (and the current
--- maxima), then reset slots that held an older minute, add the increments and raise the maxima.
+-- Writes one entity's staged minutes into its ring (layout in server/store/rings.ts: a u32 header with the latest
+-- minute, then untagged slots) with two BITFIELD calls: read the header and the current maxima; then advance the
+-- header, zero the slots of the minutes it moves over, add the increments and raise the maxima. A ring that is new,
+-- or whose every minute is past the ring, is first SET to zeros of its full length: allocated once at its exact size
+-- (BITFIELD growing a string allocates about twice what it needs).
+local RING_HEADER = 32
 local function writeRing(kind, id, minutes)
   local L = RING[kind]
-  local key = P .. 'r:' .. kind .. ':' .. id
+  local key = P .. 'r2:' .. kind .. ':' .. id
   local list = {}
   for m in pairs(minutes) do list[#list + 1] = m end
   table.sort(list)
-  local slotBits = L.slotBytes * 8
-  local gets, tagAt, maxAt = {}, {}, {}
+  local slotBits = L.slotBits
+  local gets, maxAt = { 'GET', 'u32', 0 }, {}
   for _, m in ipairs(list) do
-    local base = (m % SLOTS) * slotBits
-    gets[#gets + 1] = 'GET'; gets[#gets + 1] = 'u32'; gets[#gets + 1] = base
-    tagAt[m] = #gets / 3
+    local base = RING_HEADER + (m % SLOTS) * slotBits
     for field in pairs(minutes[m].max) do
       local f = L.fields[field]
       if f then
         gets[#gets + 1] = 'GET'; gets[#gets + 1] = f[2]; gets[#gets + 1] = base + f[1]
-        maxAt[m .. ':' .. field] = (#gets) / 3
+        maxAt[m .. ':' .. field] = #gets / 3
       end
     end
   end
   local read = redis.call('BITFIELD', key, unpack(gets))
+  local top, newest = read[1], list[#list]
   local ops, n = { 'OVERFLOW', 'SAT' }, 2
   local function op(a, t, offset, v) ops[n + 1] = a; ops[n + 2] = t; ops[n + 3] = offset; ops[n + 4] = v; n = n + 4 end
-  local tagNow, newMinute = {}, false
-  for _, m in ipairs(list) do
-    local slot = m % SLOTS
-    local base = slot * slotBits
-    local tag = tagNow[slot] or read[tagAt[m]]
-    local fresh = false
-    if tag < m then
-      -- the slot held an older minute (past every window): clear it for this one
-      op('SET', 'u32', base, m)
-      for _, f in pairs(L.fields) do op('SET', f[2], base + f[1], 0) end
-      tagNow[slot] = m
-      fresh = true
-      newMinute = true
+  local function zero(from, to) -- bits [from, to)
+    while to - from >= 64 do op('SET', 'i64', from, 0); from = from + 64 end
+    if to > from then op('SET', 'u' .. (to - from), from, 0) end
+  end
+  -- minutes above `cleared` hold zeros now (whatever was read of them is void)
+  local cleared, advanced = top, false
+  if top == 0 or newest - top >= SLOTS then
+    redis.call('SET', key, string.rep('\0', L.bytes))
+    cleared, top, advanced = newest - SLOTS, newest, true
+    op('SET', 'u32', 0, top)
+  elseif newest > top then
+    local first, count = (top + 1) % SLOTS, newest - top
+    if first + count <= SLOTS then
+      zero(RING_HEADER + first * slotBits, RING_HEADER + (first + count) * slotBits)
+    else
+      zero(RING_HEADER + first * slotBits, RING_HEADER + SLOTS * slotBits)
+      zero(RING_HEADER, RING_HEADER + (first + count - SLOTS) * slotBits)
     end
-    if tag <= m then
+    top, advanced = newest, true
+    op('SET', 'u32', 0, top)
+  end
+  for _, m in ipairs(list) do
+    -- a minute at or before top - SLOTS is past the ring (and past every window)
+    if m > top - SLOTS then
+      local base = RING_HEADER + (m % SLOTS) * slotBits
       for field, amount in pairs(minutes[m].inc) do
         local f = L.fields[field]
         if f and amount ~= 0 then op('INCRBY', f[2], base + f[1], amount) end
@@ -164,7 +177,7 @@ local function writeRing(kind, id, minutes)
         local f = L.fields[field]
         if f then
           local current = 0
-          if not fresh then current = read[maxAt[m .. ':' .. field]] end
+          if m <= cleared then current = read[maxAt[m .. ':' .. field]] end
           if value > current then op('SET', f[2], base + f[1], value) end
         end
       end
@@ -172,8 +185,8 @@ local function writeRing(kind, id, minutes)
   end
   if n > 2 then
     redis.call('BITFIELD', key, unpack(ops))
-    -- the time to live is renewed when a new minute starts in the ring: at least once a minute while it is written
-    if newMinute then redis.call('EXPIRE', key, opt.ringTtlSec) end
+    -- the time to live is renewed when the ring moves on to a new minute: at least once a minute while it is written
+    if advanced then redis.call('EXPIRE', key, opt.ringTtlSec) end
   end
   markChanged(kind, id)
 end
@@ -295,39 +308,144 @@ end
 -- ---------------------------------------------------------------- agents
 -- At most this many transitions are kept per agent: enough for any human pace of state changes within the
 -- lateness (8 in 60 s), and it bounds the work per event. A late event older than the oldest one kept is rejected as
--- late. The timeline is stored as MessagePack, which Lua packs and unpacks several times faster than JSON.
+-- late.
 local MAX_TIMELINE = 8
 
-local function decodeTimeline(raw)
-  if not raw or raw == '' then return {} end
+-- The timeline is stored in the agent's hash in two parts, so that an event in order (nearly all) neither decodes nor
+-- re-encodes the transitions kept (unpacking and packing the whole list took several µs an event): tx, an index of 8 bytes per
+-- transition (ts u48, length of its payload u16: 64 bytes at most), and the payloads one after another (MessagePack:
+-- state code, reason, category, last queue), split over fields t1, t2, ... of 64 bytes. With no value over 64 bytes
+-- Redis keeps the hash a listpack (one longer value turns it into a table about three times the size:
+-- hash-max-listpack-value). Chunk fields past the payload's length may hold ''. Earlier versions kept the whole
+-- timeline in one field, tl.
+local TL_CHUNK = 64
+local TX_ENTRY = '>I6I2'
+local TX_FORMATS = {}
+for n = 1, MAX_TIMELINE do TX_FORMATS[n] = '>' .. string.rep('I6I2', n) end
+local STATE_CODE = { idle = 1, ringing = 2, talking = 3, hold = 4, wrap = 5, outbound = 6, not_ready = 7, out = 8 }
+local STATE_NAME = {}
+for name, code in pairs(STATE_CODE) do STATE_NAME[code] = name end
+
+local function decodeLegacyTimeline(raw)
+  if raw == '' then return {} end
   local first = string.sub(raw, 1, 1)
-  if first == '[' or first == '{' then return cjson.decode(raw) end -- written by an earlier version
+  if first == '[' or first == '{' then return cjson.decode(raw) end -- JSON, older still
   return cmsgpack.unpack(raw)
 end
 
 local function loadAgent(agentId)
   local key = P .. 'agent:' .. agentId
-  local h = redis.call('HMGET', key, 'team', 'name', 'st', 'r', 'c', 'since', 'lq', 'tl', 'at')
+  local h = redis.call('HMGET', key, 'team', 'name', 'st', 'r', 'c', 'since', 'lq', 'at', 'tl', 'tx', 't1', 't2', 't3', 't4')
   if not h[3] then
     return { key = key, id = agentId, team = 'unassigned', name = agentId, st = 'out', r = '', c = '', since = nil, lq = '', tl = {},
-             prevSt = 'out', prevAt = 0 }
+             prevSt = 'out', prevAt = 0, chunks = 0, new = true }
   end
-  local tl = decodeTimeline(h[8])
+  local ag = { key = key, id = agentId, team = h[1], name = h[2], st = h[3], r = h[4] or '', c = h[5] or '', since = tonumber(h[6]),
+               lq = h[7] or '', prevSt = h[3], prevAt = tonumber(h[8] or '0'), team0 = h[1], name0 = h[2], chunks = 0 }
+  if h[9] then
+    ag.legacy = true
+    ag.tl = decodeLegacyTimeline(h[9])
+  else
+    -- the stored transitions stay encoded: ts and payload lengths from the index, the payloads as one string
+    local tx = h[10] or ''
+    local n = #tx / 8
+    local tts, tlens, total = {}, {}, 0
+    if n > 0 then
+      local v = { struct.unpack(TX_FORMATS[n] or ('>' .. string.rep('I6I2', n)), tx) }
+      for i = 1, n do tts[i] = v[2 * i - 1]; tlens[i] = v[2 * i]; total = total + v[2 * i] end
+    end
+    local chunks = math.ceil(total / TL_CHUNK)
+    local parts = {}
+    for i = 1, math.min(chunks, 4) do parts[i] = h[10 + i] end
+    if chunks > 4 then
+      local names = {}
+      for i = 5, chunks do names[#names + 1] = 't' .. i end
+      local more = redis.call('HMGET', key, unpack(names))
+      for i = 1, #more do parts[#parts + 1] = more[i] end
+    end
+    ag.tx, ag.tts, ag.tlens, ag.tpay, ag.tnew, ag.chunks = tx, tts, tlens, table.concat(parts), {}, chunks
+  end
   -- full: older transitions were dropped, so what came before the first one kept is not known
-  return { key = key, id = agentId, team = h[1], name = h[2], st = h[3], r = h[4] or '', c = h[5] or '', since = tonumber(h[6]),
-           lq = h[7] or '', tl = tl, full = #tl >= MAX_TIMELINE, prevSt = h[3], prevAt = tonumber(h[9] or '0') }
+  ag.full = #(ag.tl or ag.tts) >= MAX_TIMELINE
+  return ag
+end
+
+-- The agent's transitions as a list of { ts, state, reason, category, last queue }, decoded on first use (a late event).
+local function timeline(ag)
+  if not ag.tl then
+    local tl, off = {}, 1
+    for i = 1, #ag.tts do
+      local len = ag.tlens[i]
+      local code, r, cat, lq = cmsgpack.unpack(string.sub(ag.tpay, off, off + len - 1))
+      tl[i] = { ag.tts[i], STATE_NAME[code] or code, r, cat, lq }
+      off = off + len
+    end
+    for i = 1, #ag.tnew do tl[#tl + 1] = ag.tnew[i] end
+    ag.tl = tl
+  end
+  return ag.tl
+end
+
+local function appendTransition(ag, entry)
+  if ag.tl then ag.tl[#ag.tl + 1] = entry else ag.tnew[#ag.tnew + 1] = entry end
+end
+
+-- An agent's team (for counting a call's end), without its timeline.
+local function agentTeam(agentId)
+  local h = redis.call('HMGET', P .. 'agent:' .. agentId, 'team', 'st')
+  if not h[2] then return 'unassigned' end
+  return h[1]
 end
 
 local function saveAgent(ag, ts)
   -- keep the transitions a late event may still fall between: those within the lateness, plus the one before them
   local horizon = ts - lateMs
   if not opt.replay then horizon = math.min(horizon, opt.wallNow - lateMs) end
-  local keepFrom = math.max(1, #ag.tl - MAX_TIMELINE + 1)
-  for i = keepFrom, #ag.tl do if ag.tl[i][1] < horizon then keepFrom = i end end
-  local kept = {}
-  for i = keepFrom, #ag.tl do kept[#kept + 1] = ag.tl[i] end
-  redis.call('HSET', ag.key, 'team', ag.team, 'name', ag.name, 'st', ag.st, 'r', ag.r, 'c', ag.c, 'since', ag.since, 'lq', ag.lq,
-    'tl', cmsgpack.pack(kept), 'at', math.max(ts, ag.prevAt))
+  -- the transitions: decoded (tl), or those stored still encoded followed by the new ones (tnew)
+  local tl = ag.tl
+  local stored, count = 0, 0
+  if tl then count = #tl else stored = #ag.tts; count = stored + #ag.tnew end
+  local keepFrom = math.max(1, count - MAX_TIMELINE + 1)
+  for i = keepFrom, count do
+    local at
+    if tl then at = tl[i][1] elseif i <= stored then at = ag.tts[i] else at = ag.tnew[i - stored][1] end
+    if at < horizon then keepFrom = i end
+  end
+  local tx, pay = {}, {}
+  if keepFrom <= stored then
+    -- the stored transitions kept: their bytes as they are
+    local off = 1
+    for i = 1, keepFrom - 1 do off = off + ag.tlens[i] end
+    tx[1] = string.sub(ag.tx, (keepFrom - 1) * 8 + 1)
+    pay[1] = string.sub(ag.tpay, off)
+  end
+  local list, from = tl, keepFrom
+  if not tl then list, from = ag.tnew, math.max(1, keepFrom - stored) end
+  for i = from, #list do
+    local e = list[i]
+    local p = cmsgpack.pack(STATE_CODE[e[2]] or e[2], e[3], e[4], e[5])
+    tx[#tx + 1] = struct.pack(TX_ENTRY, e[1], #p)
+    pay[#pay + 1] = p
+  end
+  local payload = table.concat(pay)
+  if ag.legacy then
+    -- rewritten whole: Redis never turns a table-encoded hash back into a listpack
+    local qs = redis.call('HGET', ag.key, 'qs')
+    redis.call('DEL', ag.key)
+    if qs then redis.call('HSET', ag.key, 'qs', qs) end
+    ag.new, ag.legacy = true, false
+  end
+  local args = { 'st', ag.st, 'r', ag.r, 'c', ag.c, 'since', ag.since or ts, 'lq', ag.lq, 'at', math.max(ts, ag.prevAt), 'tx', table.concat(tx) }
+  local n = #args
+  if ag.new or ag.team ~= ag.team0 then args[n + 1] = 'team'; args[n + 2] = ag.team; n = n + 2 end
+  if ag.new or ag.name ~= ag.name0 then args[n + 1] = 'name'; args[n + 2] = ag.name; n = n + 2 end
+  local chunks = 0
+  for i = 1, #payload, TL_CHUNK do
+    chunks = chunks + 1
+    args[n + 1] = 't' .. chunks; args[n + 2] = string.sub(payload, i, i + TL_CHUNK - 1); n = n + 2
+  end
+  for c = chunks + 1, ag.chunks do args[n + 1] = 't' .. c; args[n + 2] = ''; n = n + 2 end
+  redis.call('HSET', ag.key, unpack(args))
   -- the activity index only needs minutes, and the logged-in set only changes at a login or logout
   -- scored with the end of the minute, so an agent stays listed for at least 65 minutes after its latest event
   if math.floor(ts / MIN) > math.floor(ag.prevAt / MIN) then redis.call('ZADD', P .. 'agents', 'GT', math.floor(ts / MIN) * MIN + MIN - 1, ag.id) end
@@ -341,8 +459,9 @@ end
 local function stateAt(ag, ts)
   if ag.since == nil then return 'out' end
   if ts >= ag.since then return ag.st end
+  local tl = timeline(ag)
   local st = 'out'
-  for i = 1, #ag.tl do if ag.tl[i][1] <= ts then st = ag.tl[i][2] end end
+  for i = 1, #tl do if tl[i][1] <= ts then st = tl[i][2] end end
   return st
 end
 
@@ -356,20 +475,21 @@ local function transition(ag, ts, st, r, cat, days)
   if ts >= ag.since then
     spend(ag, ag.st, ag.c, ag.lq, ag.since, ts, 1, days)
     ag.st, ag.r, ag.c, ag.since = st, r, cat, ts
-    ag.tl[#ag.tl + 1] = { ts, st, r, cat, ag.lq }
+    appendTransition(ag, { ts, st, r, cat, ag.lq })
     return
   end
   -- late: find the last transition at or before ts and the one after it
+  local tl = timeline(ag)
   local j = 0
-  for i = 1, #ag.tl do if ag.tl[i][1] <= ts then j = i end end
+  for i = 1, #tl do if tl[i][1] <= ts then j = i end end
   if j == 0 and ag.full then return 'late' end
-  local nextTs = ag.tl[j + 1][1]
+  local nextTs = tl[j + 1][1]
   if j > 0 then
-    local prev = ag.tl[j]
+    local prev = tl[j]
     spend(ag, prev[2], prev[4], prev[5], ts, nextTs, -1, days)
   end
   spend(ag, st, cat, ag.lq, ts, nextTs, 1, days)
-  table.insert(ag.tl, j + 1, { ts, st, r, cat, ag.lq })
+  table.insert(tl, j + 1, { ts, st, r, cat, ag.lq })
 end
 
 -- ---------------------------------------------------------------- calls
@@ -432,9 +552,8 @@ local function countEnded(q, agentId, answeredAt, endedAt, days)
   bump('q', q, { 'end' }, endedAt, days, 1)
   bump('q', q, { 'hand' }, endedAt, days, math.max(0, endedAt - answeredAt))
   if agentId and agentId ~= '' then
-    local ag = loadAgent(agentId)
-    bump('a', ag.id, { 'end' }, endedAt, days, 1)
-    bump('t', ag.team, { 'end' }, endedAt, days, 1)
+    bump('a', agentId, { 'end' }, endedAt, days, 1)
+    bump('t', agentTeam(agentId), { 'end' }, endedAt, days, 1)
   end
 end
 

@@ -1,0 +1,83 @@
+// The minute-ring reader (server/store/rings.ts) on rings built here bit by bit, as BITFIELD lays them out.
+import { describe, expect, it } from 'vitest';
+import { RING_HEADER_BITS, RING_LAYOUT, RING_SLOTS, ringMinutes, ringTop, sumRing } from '../../server/store/rings.js';
+import type { BucketKind } from '../../server/store/keys.js';
+
+/** Writes an unsigned big-endian value of `bits` bits at bit offset `at` (BITFIELD's bit order). */
+function put(buf: Buffer, at: number, bits: number, value: number) {
+  for (let i = 0; i < bits; i++) {
+    const bit = Math.floor(value / 2 ** (bits - 1 - i)) % 2;
+    const pos = at + i;
+    const mask = 0x80 >> (pos & 7);
+    buf[pos >> 3] = bit ? buf[pos >> 3]! | mask : buf[pos >> 3]! & ~mask;
+  }
+}
+
+/** A ring whose latest minute is `top`, holding the given minutes (each must be within the ring). */
+function ring(kind: BucketKind, top: number, minutes: Record<number, Record<string, number>>): Buffer {
+  const { bytes, slotBits, fields } = RING_LAYOUT[kind];
+  const buf = Buffer.alloc(bytes);
+  put(buf, 0, 32, top);
+  for (const [m, values] of Object.entries(minutes)) {
+    const base = RING_HEADER_BITS + (Number(m) % RING_SLOTS) * slotBits;
+    for (const [f, v] of Object.entries(values)) {
+      const [bit, type] = fields[f]!;
+      put(buf, base + bit, Number(type.slice(1)), v);
+    }
+  }
+  return buf;
+}
+
+const TOP = 29_500_000; // a minute index in 2026
+
+describe('minute rings', () => {
+  it('lays out every kind in whole bytes, the agent ring within a 512-byte allocation', () => {
+    expect(RING_SLOTS).toBeGreaterThanOrEqual(61 + 5); // the 60-minute window and the ingest's 5 minutes of clock lead
+    // Redis's string header for 256..65535 bytes is 5 bytes, plus the terminating zero
+    expect(RING_LAYOUT.a.bytes + 6).toBeLessThanOrEqual(512);
+    for (const kind of ['q', 't', 'a'] as const) {
+      expect(RING_LAYOUT[kind].bytes).toBe(Math.ceil((RING_HEADER_BITS + RING_SLOTS * RING_LAYOUT[kind].slotBits) / 8));
+    }
+  });
+
+  it('sums the window minutes held, fields at any bit offset, and no minute outside the window or the ring', () => {
+    // odd and even slots: agent slots are 60 bits, so every other one starts mid-byte
+    const minutes: Record<number, Record<string, number>> = {};
+    for (let m = TOP - RING_SLOTS + 1; m <= TOP; m++) minutes[m] = { li: 60_000 - (m % 7), brk: m % 1000, talk: 65_535, ans: m % 64, end: 63 };
+    const buf = ring('a', TOP, minutes);
+    const expected = (from: number, to: number) => {
+      const out: Record<string, number> = {};
+      for (let m = Math.max(from, TOP - RING_SLOTS + 1); m <= Math.min(to, TOP); m++)
+        for (const [f, v] of Object.entries(minutes[m]!)) if (v) out[f] = (out[f] ?? 0) + v;
+      return out;
+    };
+    for (const [from, to] of [
+      [TOP - 60, TOP],
+      [TOP - 15, TOP],
+      [TOP, TOP],
+      [TOP - 100, TOP - 50],
+      [TOP - RING_SLOTS - 5, TOP - RING_SLOTS + 1],
+      [TOP - 3, TOP + 10],
+    ] as const) {
+      expect(sumRing('a', buf, from, to), `${from - TOP}..${to - TOP}`).toEqual(expected(from, to));
+    }
+    // minutes past the ring or after its latest are never read, whatever their slot holds
+    expect(sumRing('a', buf, TOP - RING_SLOTS, TOP - RING_SLOTS)).toEqual({});
+    expect(sumRing('a', buf, TOP + 1, TOP + RING_SLOTS)).toEqual({});
+  });
+
+  it('takes maxima (kept plus one) as maxima and skips zeros', () => {
+    const buf = ring('q', TOP, { [TOP]: { en: 3, mw: 1, mq: 5 }, [TOP - 1]: { en: 65_535, mw: 40_001, wait: 4_000_000_000 } });
+    expect(sumRing('q', buf, TOP - 1, TOP)).toEqual({ en: 65_538, mw: 40_000, mq: 4, wait: 4_000_000_000 });
+    expect(sumRing('q', buf, TOP, TOP)).toEqual({ en: 3, mw: 0, mq: 4 });
+    expect(ringMinutes('q', buf, TOP - 2, TOP)).toEqual([{}, { en: 65_535, mw: 40_000, wait: 4_000_000_000 }, { en: 3, mw: 0, mq: 4 }]);
+  });
+
+  it('reads a missing, empty or short ring as nothing', () => {
+    expect(sumRing('t', null, TOP - 60, TOP)).toEqual({});
+    expect(sumRing('t', Buffer.alloc(RING_LAYOUT.t.bytes), TOP - 60, TOP)).toEqual({});
+    expect(ringTop(Buffer.alloc(2))).toBe(0);
+    const short = ring('t', TOP, { [TOP]: { 's:idle': 5 } }).subarray(0, 4);
+    expect(sumRing('t', short, TOP - 60, TOP)).toEqual({});
+  });
+});

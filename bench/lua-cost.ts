@@ -1,8 +1,9 @@
 // Cost of the store's Lua batch apply per event as the agents' recent history grows (`npx tsx bench/lua-cost.ts
 // [--seconds 75] [--agents 500] [--rate 5000]`). In-process, no HTTP server, no snapshots: one Ingest feeding a private
 // redis-server at a fixed rate. Every few seconds it prints the Redis time per event (INFO commandstats, evalsha) and
-// the length of an agent's timeline (`tl` in its hash), which the script decodes and re-encodes on every agent event
-// and keeps for the lateness window (60 s by default).
+// the length of an agent's timeline, which the script keeps for the lateness window (60 s by default): stored in the
+// agent's hash as an index `tx` (8 bytes per transition: ts u48, payload length u16) and the payloads in fields t1, t2,
+// ... (older versions of the script kept the whole timeline in one field, `tl`).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +17,18 @@ import { wallClock } from '../shared/time.js';
 import { benchConfigFile, makeGenerators } from './floor.js';
 import { parseInfo, procCpuSeconds, sleep } from './util.js';
 
-/** Entries of a stored timeline: JSON in older versions of the script, MessagePack (an array header) in newer ones. */
-function timelineLength(raw: Buffer | null): number | string {
+/** Entries and bytes (index + payloads) of a stored timeline, from its index `tx`; or of a legacy `tl` field. */
+function timelineSize(tx: Buffer | null, tl: Buffer | null): { entries: number | string; bytes: number } {
+  if (!tx && tl) return { entries: legacyTimelineLength(tl), bytes: tl.length };
+  if (!tx) return { entries: 0, bytes: 0 };
+  const entries = Math.floor(tx.length / 8);
+  let bytes = tx.length;
+  for (let i = 0; i < entries; i++) bytes += tx.readUInt16BE(i * 8 + 6);
+  return { entries, bytes };
+}
+
+/** Entries of a legacy timeline (field `tl`): JSON in the oldest versions of the script, then MessagePack (an array header). */
+function legacyTimelineLength(raw: Buffer | null): number | string {
   if (!raw || raw.length === 0) return 0;
   const b = raw[0]!;
   if (b === 0x5b) return (JSON.parse(raw.toString('utf8')) as unknown[]).length; // '['
@@ -63,11 +74,12 @@ async function main() {
       if (performance.now() >= nextReport) {
         const now = await evalsha();
         const cpu = redisCpu();
-        const tl = await redis.hgetBuffer('lc:agent:a0001', 'tl');
+        const [tx, tl] = await redis.hmgetBuffer('lc:agent:a0001', 'tx', 'tl');
+        const size = timelineSize(tx ?? null, tl ?? null);
         const t = performance.now();
         const perEvent = (now.usec - last.usec) / Math.max(1, events - lastEvents);
         console.log(
-          `${((t - start) / 1000).toFixed(0).padStart(4)} ${String(events).padStart(8)} ${perEvent.toFixed(0).padStart(14)} ${(((cpu - lastCpu) * 1e6) / Math.max(1, events - lastEvents)).toFixed(0).padStart(20)} ${Math.round((events - lastEvents) / ((t - lastAt) / 1000)).toString().padStart(18)}   ${timelineLength(tl)} (${tl?.length ?? 0} bytes)`,
+          `${((t - start) / 1000).toFixed(0).padStart(4)} ${String(events).padStart(8)} ${perEvent.toFixed(0).padStart(14)} ${(((cpu - lastCpu) * 1e6) / Math.max(1, events - lastEvents)).toFixed(0).padStart(20)} ${Math.round((events - lastEvents) / ((t - lastAt) / 1000)).toString().padStart(18)}   ${size.entries} (${size.bytes} bytes)`,
         );
         last = now;
         lastCpu = cpu;

@@ -122,37 +122,78 @@ export function startStreamConsumer(redis: Redis, sink: SourceSink, options: Str
     if (keepFrom) await redis.xtrim(key, 'MINID', '~', keepFrom);
   }
 
+  // Two batches are in hand at most: the next one is read and decoded while Redis applies the one before (so that Node
+  // and Redis work at the same time). Batches are independent (events carry their own ids and times, and each batch is
+  // acknowledged after it is applied), as are concurrent HTTP posts.
+  const MAX_IN_FLIGHT = 2;
+  const inFlight = new Set<Promise<void>>();
+  // the error of a batch in hand that could not be applied or acknowledged (it stays pending)
+  const failed: { error?: unknown; any: boolean } = { any: false };
+  function startApply(entries: Entry[]) {
+    if (entries.length === 0) return;
+    const p: Promise<void> = applyEntries(entries)
+      .catch((error: unknown) => {
+        if (!failed.any) Object.assign(failed, { error, any: true });
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+  }
+  const drain = () => Promise.all(inFlight);
+
   const done = (async () => {
     status.running = true;
     let claimedAt = 0;
     let groupReady = false;
+    // Our own unacknowledged entries (after a crash of this consumer, or a batch that failed) are read first. Batches
+    // in hand are pending too, so this is done only with none in hand: at the start and after an error.
+    let readOwn = true;
     let batches = 0;
     while (!controller.signal.aborted) {
       try {
+        if (failed.any) throw failed.error;
         if (!groupReady) {
           await ensureGroup();
           groupReady = true;
         }
         if (++batches % 50 === 0) await trimAcknowledged();
-        // Our own unacknowledged entries first (after a crash of this consumer), then others' abandoned ones.
-        const own = (await redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', key, '0')) as [string, Entry[]][] | null;
-        await applyEntries(own?.[0]?.[1] ?? []);
+        if (readOwn) {
+          await drain();
+          if (failed.any) continue;
+          const own = (await redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'STREAMS', key, '0')) as [string, Entry[]][] | null;
+          const entries = own?.[0]?.[1] ?? [];
+          await applyEntries(entries);
+          readOwn = entries.length >= batchSize; // more may be left
+          if (readOwn) continue;
+        }
+        // then others' abandoned ones
         if (Date.now() - claimedAt > options.claimIdleMs) {
+          await drain();
+          if (failed.any) continue;
           await claimAbandoned();
           claimedAt = Date.now();
         }
-        const reply = (await redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, 'BLOCK', blockMs, 'STREAMS', key, '>')) as
+        while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+        // No blocking read while a batch is in hand: its acknowledgement goes over this connection too.
+        const block = inFlight.size === 0 ? ['BLOCK', blockMs] : [];
+        const reply = (await redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, ...(block as ['BLOCK', number]), 'STREAMS', key, '>')) as
           | [string, Entry[]][]
           | null;
-        await applyEntries(reply?.[0]?.[1] ?? []);
+        const entries = reply?.[0]?.[1] ?? [];
+        if (entries.length === 0) await drain();
+        else startApply(entries);
       } catch (e) {
+        await drain();
+        failed.any = false;
+        failed.error = undefined;
         if (controller.signal.aborted) break;
         groupReady = false; // the stream may have been deleted: create the group again
+        readOwn = true;
         status.errors++;
         log.error({ err: e }, 'stream consumer error; retrying in 1 s');
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
+    await drain();
     status.running = false;
   })();
 

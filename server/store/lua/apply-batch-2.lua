@@ -23,6 +23,10 @@
   before the agent's current state began, but within the lateness) only changes the interval it falls into: that part
   is taken from the old state and given to the new one, so buckets end up as if the events had come in order.
 ]]
+-- globals used in hot paths, as locals (each use of a global is a table lookup)
+local mfloor, mmax, mmin, ssub = math.floor, math.max, math.min, string.sub
+local rcall = redis.call
+
 local meta = KEYS[1]
 local P = ARGV[1]
 local opt = cjson.decode(ARGV[2])
@@ -37,11 +41,16 @@ local intervalMs = opt.intervalMs
 local seriesKeepMs = opt.seriesTtlSec * 1000
 
 -- This call's version: a snapshot reader that has read up to version v re-reads what changed with a later one.
-local version = tonumber(redis.call('HGET', meta, 'version') or '0') + 1
-local changed = {}
-local function markChanged(kind, id) changed[kind .. ':' .. id] = true end
+local version = tonumber(rcall('HGET', meta, 'version') or '0') + 1
+-- by kind, then id (the index's members, kind:id, are built once at the end)
+local changed = { a = {}, q = {}, t = {} }
+local function markChanged(kind, id)
+  local byId = changed[kind]
+  if not byId then byId = {}; changed[kind] = byId end
+  byId[id] = true
+end
 
-local maxTs = tonumber(redis.call('HGET', meta, 'maxTs') or '0')
+local maxTs = tonumber(rcall('HGET', meta, 'maxTs') or '0')
 local statuses = {}
 local applied, dups, late = 0, 0, 0
 
@@ -49,71 +58,66 @@ local applied, dups, late = 0, 0, 0
 local expired = {}
 local function expireOnce(key, ttl)
   if not expired[key] then
-    redis.call('EXPIRE', key, ttl)
+    rcall('EXPIRE', key, ttl)
     expired[key] = true
   end
 end
 
--- Counter writes are combined: each event's increments are staged, added to the batch's on success (a failed event
--- leaves no counts), and written once per bucket field at the end. A batch hits the same team, queue and day
--- buckets again and again, so this saves most of the writes.
+-- Counter writes are combined: each bucket field's increments are summed over the batch and written once at the end.
+-- A batch hits the same team, queue and day buckets again and again, so this saves most of the writes. A failed event
+-- must leave no counts: every change an event makes to these sums is noted in an undo journal (table, key, value
+-- before), which is forgotten when the event succeeds and played back when it fails (rare).
 local pending, pendingMax = {}, {}
-local staged, stagedMax = {}, {}
+local journal, jn = {}, 0
+local function note(t, k, old)
+  journal[jn + 1] = t; journal[jn + 2] = k; journal[jn + 3] = old; jn = jn + 3
+end
+local function rollback()
+  for i = jn - 2, 1, -3 do journal[i][journal[i + 1]] = journal[i + 2] end
+  jn = 0
+end
 
 local function incr(key, field, amount, ttl)
-  local k = staged[key]
-  if not k then k = { ttl = ttl, f = {} }; staged[key] = k end
-  k.f[field] = (k.f[field] or 0) + amount
+  local p = pending[key]
+  if not p then p = { ttl = ttl, f = {} }; pending[key] = p; note(pending, key, nil) end
+  local f = p.f
+  local old = f[field]
+  note(f, field, old)
+  f[field] = (old or 0) + amount
 end
 
 local function keepMax(key, field, value, ttl)
-  local k = stagedMax[key]
-  if not k then k = { ttl = ttl, f = {} }; stagedMax[key] = k end
-  if value > (k.f[field] or -1) then k.f[field] = value end
+  local p = pendingMax[key]
+  if not p then p = { ttl = ttl, f = {} }; pendingMax[key] = p; note(pendingMax, key, nil) end
+  local f = p.f
+  local old = f[field]
+  if value > (old or -1) then note(f, field, old); f[field] = value end
 end
 
--- Ring increments are staged the same way, per entity and minute (no key strings to build and parse).
-local stagedRing, pendingRing = {}, {}
+-- Ring increments are summed the same way, per kind, entity and minute (no key strings to build and parse).
+local pendingRing = { a = {}, q = {}, t = {} }
 
-local function ringSlot(t, kind, id, minute)
-  local ek = kind .. ':' .. id
-  local e = t[ek]
-  if not e then e = { kind = kind, id = id, m = {} }; t[ek] = e end
-  local s = e.m[minute]
-  if not s then s = { inc = {}, max = {} }; e.m[minute] = s end
+local function ringSlot(kind, id, minute)
+  local byId = pendingRing[kind]
+  if not byId then byId = {}; pendingRing[kind] = byId; note(pendingRing, kind, nil) end
+  local e = byId[id]
+  if not e then e = {}; byId[id] = e; note(byId, id, nil) end
+  local s = e[minute]
+  if not s then s = { inc = {}, max = {} }; e[minute] = s; note(e, minute, nil) end
   return s
 end
 
 local function ringIncr(kind, id, minute, field, amount)
-  local s = ringSlot(stagedRing, kind, id, minute)
-  s.inc[field] = (s.inc[field] or 0) + amount
+  local inc = ringSlot(kind, id, minute).inc
+  local old = inc[field]
+  note(inc, field, old)
+  inc[field] = (old or 0) + amount
 end
 
 local function ringMax(kind, id, minute, field, value)
-  local s = ringSlot(stagedRing, kind, id, minute)
-  if value > (s.max[field] or -1) then s.max[field] = value end
-end
-
-local function commitStaged()
-  for _, e in pairs(stagedRing) do
-    for m, s in pairs(e.m) do
-      local p = ringSlot(pendingRing, e.kind, e.id, m)
-      for f, a in pairs(s.inc) do p.inc[f] = (p.inc[f] or 0) + a end
-      for f, v in pairs(s.max) do if v > (p.max[f] or -1) then p.max[f] = v end end
-    end
-  end
-  stagedRing = {}
-  for key, k in pairs(staged) do
-    local p = pending[key]
-    if not p then p = { ttl = k.ttl, f = {} }; pending[key] = p end
-    for field, amount in pairs(k.f) do p.f[field] = (p.f[field] or 0) + amount end
-  end
-  for key, k in pairs(stagedMax) do
-    local p = pendingMax[key]
-    if not p then p = { ttl = k.ttl, f = {} }; pendingMax[key] = p end
-    for field, value in pairs(k.f) do if value > (p.f[field] or -1) then p.f[field] = value end end
-  end
-  staged, stagedMax = {}, {}
+  local max = ringSlot(kind, id, minute).max
+  local old = max[field]
+  if value > (old or -1) then note(max, field, old); max[field] = value end
 end
 
 -- Writes one entity's staged minutes into its ring (layout in server/store/rings.ts: a u32 header with the latest
@@ -140,7 +144,7 @@ local function writeRing(kind, id, minutes)
       end
     end
   end
-  local read = redis.call('BITFIELD', key, unpack(gets))
+  local read = rcall('BITFIELD', key, unpack(gets))
   local top, newest = read[1], list[#list]
   local ops, n = { 'OVERFLOW', 'SAT' }, 2
   local function op(a, t, offset, v) ops[n + 1] = a; ops[n + 2] = t; ops[n + 3] = offset; ops[n + 4] = v; n = n + 4 end
@@ -151,7 +155,7 @@ local function writeRing(kind, id, minutes)
   -- minutes above `cleared` hold zeros now (whatever was read of them is void)
   local cleared, advanced = top, false
   if top == 0 or newest - top >= SLOTS then
-    redis.call('SET', key, string.rep('\0', L.bytes))
+    rcall('SET', key, string.rep('\0', L.bytes))
     cleared, top, advanced = newest - SLOTS, newest, true
     op('SET', 'u32', 0, top)
   elseif newest > top then
@@ -184,9 +188,9 @@ local function writeRing(kind, id, minutes)
     end
   end
   if n > 2 then
-    redis.call('BITFIELD', key, unpack(ops))
+    rcall('BITFIELD', key, unpack(ops))
     -- the time to live is renewed when the ring moves on to a new minute: at least once a minute while it is written
-    if advanced then redis.call('EXPIRE', key, opt.ringTtlSec) end
+    if advanced then rcall('EXPIRE', key, opt.ringTtlSec) end
   end
   markChanged(kind, id)
 end
@@ -194,24 +198,26 @@ end
 local function flush()
   for key, p in pairs(pending) do
     for field, amount in pairs(p.f) do
-      if amount ~= 0 then redis.call('HINCRBY', key, field, amount) end
+      if amount ~= 0 then rcall('HINCRBY', key, field, amount) end
     end
-    redis.call('EXPIRE', key, p.ttl)
+    rcall('EXPIRE', key, p.ttl)
   end
   for key, p in pairs(pendingMax) do
     for field, value in pairs(p.f) do
-      if value > tonumber(redis.call('HGET', key, field) or '-1') then redis.call('HSET', key, field, value) end
+      if value > tonumber(rcall('HGET', key, field) or '-1') then rcall('HSET', key, field, value) end
     end
-    redis.call('EXPIRE', key, p.ttl)
+    rcall('EXPIRE', key, p.ttl)
   end
-  for _, e in pairs(pendingRing) do writeRing(e.kind, e.id, e.m) end
+  for kind, byId in pairs(pendingRing) do
+    for id, minutes in pairs(byId) do writeRing(kind, id, minutes) end
+  end
 end
 
 -- Queues seen: the set is written once per queue per call.
 local queuesAdded = {}
 local function addQueue(q)
   if not queuesAdded[q] then
-    redis.call('SADD', P .. 'queues', q)
+    rcall('SADD', P .. 'queues', q)
     queuesAdded[q] = true
   end
 end
@@ -222,18 +228,34 @@ local function dayOf(at, days)
   return nil
 end
 
-local function intervalKey(kind, id, at) return P .. 'i:' .. kind .. ':' .. id .. ':' .. (math.floor(at / intervalMs) * intervalMs) end
+-- Bucket key names are built once per call: cache[kind][id][start] (the same few are used again and again).
+local function keyCache(prefix)
+  local byKind = {}
+  return function(kind, id, start)
+    local byId = byKind[kind]
+    if not byId then byId = {}; byKind[kind] = byId end
+    local byStart = byId[id]
+    if not byStart then byStart = {}; byId[id] = byStart end
+    local key = byStart[start]
+    if not key then key = P .. prefix .. kind .. ':' .. id .. ':' .. start; byStart[start] = key end
+    return key
+  end
+end
+local dayKey = keyCache('d:')
+local intervalKeyAt = keyCache('i:') -- start: the interval's start
+
+local function intervalKey(kind, id, at) return intervalKeyAt(kind, id, mfloor(at / intervalMs) * intervalMs) end
 
 -- Adds to fields of the minute of `at` in the entity's ring, of the day bucket that contains it, and (queues and
 -- teams) of its interval bucket.
 local function bump(kind, id, fields, at, days, amount)
-  local minute = math.floor(at / MIN)
+  local minute = mfloor(at / MIN)
   local day = dayOf(at, days)
   local ikey = nil
   if kind ~= 'a' then ikey = intervalKey(kind, id, at) end
   for i = 1, #fields do
     ringIncr(kind, id, minute, fields[i], amount)
-    if day then incr(P .. 'd:' .. kind .. ':' .. id .. ':' .. day, fields[i], amount, opt.dayTtlSec) end
+    if day then incr(dayKey(kind, id, day), fields[i], amount, opt.dayTtlSec) end
     if ikey then incr(ikey, fields[i], amount, opt.seriesTtlSec) end
   end
   markChanged(kind, id)
@@ -241,9 +263,9 @@ end
 
 local function setMax(kind, id, field, at, days, value)
   -- the ring keeps a maximum plus one, so that 0 tells "no call" from a call that did not wait
-  ringMax(kind, id, math.floor(at / MIN), field, value + 1)
+  ringMax(kind, id, mfloor(at / MIN), field, value + 1)
   local day = dayOf(at, days)
-  if day then keepMax(P .. 'd:' .. kind .. ':' .. id .. ':' .. day, field, value, opt.dayTtlSec) end
+  if day then keepMax(dayKey(kind, id, day), field, value, opt.dayTtlSec) end
   if kind ~= 'a' then keepMax(intervalKey(kind, id, at), field, value, opt.seriesTtlSec) end
 end
 
@@ -260,14 +282,23 @@ end
 -- sign is +1 to add, -1 to take back. Minutes older than the ring, and intervals older than the series, are skipped.
 -- The team gets one field per interval: s:<state>, or c:<category> for not_ready; logged-in time (their sum) and
 -- not-ready time (the sum of the categories) are derived when the snapshot is made.
+local stateFields, catFields, agentFieldNames = {}, {}, {}
 local function spend(ag, state, cat, lq, a, b, sign, days)
   if state == 'out' or b <= a then return end
-  local field = 's:' .. state
-  if state == 'not_ready' then field = 'c:' .. cat end
-  local from = math.max(a, b - ringKeepMs)
-  local m = math.floor(from / MIN) * MIN
+  local field
+  if state == 'not_ready' then
+    field = catFields[cat]
+    if not field then field = 'c:' .. cat; catFields[cat] = field end
+  else
+    field = stateFields[state]
+    if not field then field = 's:' .. state; stateFields[state] = field end
+  end
+  local names = agentFieldNames[ag.id]
+  if not names then names = { 'l:' .. ag.id, 'b:' .. ag.id }; agentFieldNames[ag.id] = names end
+  local from = mmax(a, b - ringKeepMs)
+  local m = mfloor(from / MIN) * MIN
   while m < b do
-    local lo, hi = math.max(from, m), math.min(b, m + MIN)
+    local lo, hi = mmax(from, m), mmin(b, m + MIN)
     if hi > lo then
       local ms, minute = sign * (hi - lo), m / MIN
       ringIncr('a', ag.id, minute, 'li', ms)
@@ -277,26 +308,26 @@ local function spend(ag, state, cat, lq, a, b, sign, days)
     end
     m = m + MIN
   end
-  from = math.max(a, b - seriesKeepMs)
-  m = math.floor(from / intervalMs) * intervalMs
+  from = mmax(a, b - seriesKeepMs)
+  m = mfloor(from / intervalMs) * intervalMs
   while m < b do
-    local lo, hi = math.max(from, m), math.min(b, m + intervalMs)
+    local lo, hi = mmax(from, m), mmin(b, m + intervalMs)
     if hi > lo then
-      local ikey = P .. 'i:t:' .. ag.team .. ':' .. m
+      local ikey = intervalKeyAt('t', ag.team, m)
       incr(ikey, field, sign * (hi - lo), opt.seriesTtlSec)
-      incr(ikey, 'l:' .. ag.id, sign * (hi - lo), opt.seriesTtlSec)
-      if field == 'c:break' then incr(ikey, 'b:' .. ag.id, sign * (hi - lo), opt.seriesTtlSec) end
+      incr(ikey, names[1], sign * (hi - lo), opt.seriesTtlSec)
+      if field == 'c:break' then incr(ikey, names[2], sign * (hi - lo), opt.seriesTtlSec) end
     end
     m = m + intervalMs
   end
   -- day buckets: split at the day boundaries; time before the previous day is not kept
   for d = 1, 3 do
-    local lo = math.max(a, days[d])
+    local lo = mmax(a, days[d])
     local hi = b
-    if d < 3 then hi = math.min(b, days[d + 1]) end
+    if d < 3 then hi = mmin(b, days[d + 1]) end
     if hi > lo then
-      agentFields(P .. 'd:a:' .. ag.id .. ':' .. days[d], field, state, sign * (hi - lo), opt.dayTtlSec)
-      incr(P .. 'd:t:' .. ag.team .. ':' .. days[d], field, sign * (hi - lo), opt.dayTtlSec)
+      agentFields(dayKey('a', ag.id, days[d]), field, state, sign * (hi - lo), opt.dayTtlSec)
+      incr(dayKey('t', ag.team, days[d]), field, sign * (hi - lo), opt.dayTtlSec)
     end
   end
   markChanged('a', ag.id)
@@ -322,26 +353,35 @@ local TL_CHUNK = 64
 local TX_ENTRY = '>I6I2'
 local TX_FORMATS = {}
 for n = 1, MAX_TIMELINE do TX_FORMATS[n] = '>' .. string.rep('I6I2', n) end
+local TL_FIELDS = {}
+for i = 1, 16 do TL_FIELDS[i] = 't' .. i end
 local STATE_CODE = { idle = 1, ringing = 2, talking = 3, hold = 4, wrap = 5, outbound = 6, not_ready = 7, out = 8 }
 local STATE_NAME = {}
 for name, code in pairs(STATE_CODE) do STATE_NAME[code] = name end
 
 local function decodeLegacyTimeline(raw)
   if raw == '' then return {} end
-  local first = string.sub(raw, 1, 1)
+  local first = ssub(raw, 1, 1)
   if first == '[' or first == '{' then return cjson.decode(raw) end -- JSON, older still
   return cmsgpack.unpack(raw)
 end
 
+local agentKeys = {}
+local function agentKey(agentId)
+  local key = agentKeys[agentId]
+  if not key then key = P .. 'agent:' .. agentId; agentKeys[agentId] = key end
+  return key
+end
+
 local function loadAgent(agentId)
-  local key = P .. 'agent:' .. agentId
-  local h = redis.call('HMGET', key, 'team', 'name', 'st', 'r', 'c', 'since', 'lq', 'at', 'tl', 'tx', 't1', 't2', 't3', 't4')
+  local key = agentKey(agentId)
+  local h = rcall('HMGET', key, 'team', 'name', 'st', 'r', 'c', 'since', 'lq', 'at', 'tl', 'tx', 't1', 't2', 't3', 't4')
   if not h[3] then
     return { key = key, id = agentId, team = 'unassigned', name = agentId, st = 'out', r = '', c = '', since = nil, lq = '', tl = {},
              prevSt = 'out', prevAt = 0, chunks = 0, new = true }
   end
   local ag = { key = key, id = agentId, team = h[1], name = h[2], st = h[3], r = h[4] or '', c = h[5] or '', since = tonumber(h[6]),
-               lq = h[7] or '', prevSt = h[3], prevAt = tonumber(h[8] or '0'), team0 = h[1], name0 = h[2], chunks = 0 }
+               lq = h[7] or '', prevSt = h[3], prevAt = tonumber(h[8] or '0'), team0 = h[1], name0 = h[2], chunks = 0, stored = h }
   if h[9] then
     ag.legacy = true
     ag.tl = decodeLegacyTimeline(h[9])
@@ -356,14 +396,14 @@ local function loadAgent(agentId)
     end
     local chunks = math.ceil(total / TL_CHUNK)
     local parts = {}
-    for i = 1, math.min(chunks, 4) do parts[i] = h[10 + i] end
+    for i = 1, mmin(chunks, 4) do parts[i] = h[10 + i] end
     if chunks > 4 then
       local names = {}
       for i = 5, chunks do names[#names + 1] = 't' .. i end
-      local more = redis.call('HMGET', key, unpack(names))
+      local more = rcall('HMGET', key, unpack(names))
       for i = 1, #more do parts[#parts + 1] = more[i] end
     end
-    ag.tx, ag.tts, ag.tlens, ag.tpay, ag.tnew, ag.chunks = tx, tts, tlens, table.concat(parts), {}, chunks
+    ag.tx, ag.tts, ag.tlens, ag.tpay, ag.tnew, ag.chunks, ag.parts = tx, tts, tlens, table.concat(parts), {}, chunks, parts
   end
   -- full: older transitions were dropped, so what came before the first one kept is not known
   ag.full = #(ag.tl or ag.tts) >= MAX_TIMELINE
@@ -376,7 +416,7 @@ local function timeline(ag)
     local tl, off = {}, 1
     for i = 1, #ag.tts do
       local len = ag.tlens[i]
-      local code, r, cat, lq = cmsgpack.unpack(string.sub(ag.tpay, off, off + len - 1))
+      local code, r, cat, lq = cmsgpack.unpack(ssub(ag.tpay, off, off + len - 1))
       tl[i] = { ag.tts[i], STATE_NAME[code] or code, r, cat, lq }
       off = off + len
     end
@@ -392,20 +432,28 @@ end
 
 -- An agent's team (for counting a call's end), without its timeline.
 local function agentTeam(agentId)
-  local h = redis.call('HMGET', P .. 'agent:' .. agentId, 'team', 'st')
+  local h = rcall('HMGET', agentKey(agentId), 'team', 'st')
   if not h[2] then return 'unassigned' end
   return h[1]
+end
+
+-- Adds field and value to an HSET's arguments unless the hash already holds that value (stored, from HMGET: false
+-- when missing). Returns the new count of arguments.
+local function putChanged(args, n, field, value, stored)
+  if stored and (value == stored or (type(value) == 'number' and tonumber(stored) == value)) then return n end
+  args[n + 1] = field; args[n + 2] = value
+  return n + 2
 end
 
 local function saveAgent(ag, ts)
   -- keep the transitions a late event may still fall between: those within the lateness, plus the one before them
   local horizon = ts - lateMs
-  if not opt.replay then horizon = math.min(horizon, opt.wallNow - lateMs) end
+  if not opt.replay then horizon = mmin(horizon, opt.wallNow - lateMs) end
   -- the transitions: decoded (tl), or those stored still encoded followed by the new ones (tnew)
   local tl = ag.tl
   local stored, count = 0, 0
   if tl then count = #tl else stored = #ag.tts; count = stored + #ag.tnew end
-  local keepFrom = math.max(1, count - MAX_TIMELINE + 1)
+  local keepFrom = mmax(1, count - MAX_TIMELINE + 1)
   for i = keepFrom, count do
     local at
     if tl then at = tl[i][1] elseif i <= stored then at = ag.tts[i] else at = ag.tnew[i - stored][1] end
@@ -416,11 +464,11 @@ local function saveAgent(ag, ts)
     -- the stored transitions kept: their bytes as they are
     local off = 1
     for i = 1, keepFrom - 1 do off = off + ag.tlens[i] end
-    tx[1] = string.sub(ag.tx, (keepFrom - 1) * 8 + 1)
-    pay[1] = string.sub(ag.tpay, off)
+    tx[1] = ssub(ag.tx, (keepFrom - 1) * 8 + 1)
+    pay[1] = ssub(ag.tpay, off)
   end
   local list, from = tl, keepFrom
-  if not tl then list, from = ag.tnew, math.max(1, keepFrom - stored) end
+  if not tl then list, from = ag.tnew, mmax(1, keepFrom - stored) end
   for i = from, #list do
     local e = list[i]
     local p = cmsgpack.pack(STATE_CODE[e[2]] or e[2], e[3], e[4], e[5])
@@ -430,28 +478,44 @@ local function saveAgent(ag, ts)
   local payload = table.concat(pay)
   if ag.legacy then
     -- rewritten whole: Redis never turns a table-encoded hash back into a listpack
-    local qs = redis.call('HGET', ag.key, 'qs')
-    redis.call('DEL', ag.key)
-    if qs then redis.call('HSET', ag.key, 'qs', qs) end
+    local qs = rcall('HGET', ag.key, 'qs')
+    rcall('DEL', ag.key)
+    if qs then rcall('HSET', ag.key, 'qs', qs) end
     ag.new, ag.legacy = true, false
   end
-  local args = { 'st', ag.st, 'r', ag.r, 'c', ag.c, 'since', ag.since or ts, 'lq', ag.lq, 'at', math.max(ts, ag.prevAt), 'tx', table.concat(tx) }
-  local n = #args
+  -- only the fields whose value changes are written (h: what loadAgent read; nothing for a new or rewritten hash)
+  local h = {}
+  if not ag.new then h = ag.stored end
+  local parts = ag.parts or {}
+  local args = {}
+  local n = putChanged(args, 0, 'st', ag.st, h[3])
+  n = putChanged(args, n, 'r', ag.r, h[4])
+  n = putChanged(args, n, 'c', ag.c, h[5])
+  n = putChanged(args, n, 'since', ag.since or ts, h[6])
+  n = putChanged(args, n, 'lq', ag.lq, h[7])
+  n = putChanged(args, n, 'at', mmax(ts, ag.prevAt), h[8])
+  n = putChanged(args, n, 'tx', table.concat(tx), h[10])
   if ag.new or ag.team ~= ag.team0 then args[n + 1] = 'team'; args[n + 2] = ag.team; n = n + 2 end
   if ag.new or ag.name ~= ag.name0 then args[n + 1] = 'name'; args[n + 2] = ag.name; n = n + 2 end
   local chunks = 0
   for i = 1, #payload, TL_CHUNK do
     chunks = chunks + 1
-    args[n + 1] = 't' .. chunks; args[n + 2] = string.sub(payload, i, i + TL_CHUNK - 1); n = n + 2
+    local stored = false
+    if not ag.new and chunks <= ag.chunks then stored = parts[chunks] end
+    n = putChanged(args, n, TL_FIELDS[chunks] or ('t' .. chunks), ssub(payload, i, i + TL_CHUNK - 1), stored)
   end
-  for c = chunks + 1, ag.chunks do args[n + 1] = 't' .. c; args[n + 2] = ''; n = n + 2 end
-  redis.call('HSET', ag.key, unpack(args))
+  for c = chunks + 1, ag.chunks do
+    local stored = false
+    if not ag.new then stored = parts[c] end
+    n = putChanged(args, n, TL_FIELDS[c] or ('t' .. c), '', stored)
+  end
+  if n > 0 then rcall('HSET', ag.key, unpack(args, 1, n)) end
   -- the activity index only needs minutes, and the logged-in set only changes at a login or logout
   -- scored with the end of the minute, so an agent stays listed for at least 65 minutes after its latest event
-  if math.floor(ts / MIN) > math.floor(ag.prevAt / MIN) then redis.call('ZADD', P .. 'agents', 'GT', math.floor(ts / MIN) * MIN + MIN - 1, ag.id) end
+  if mfloor(ts / MIN) > mfloor(ag.prevAt / MIN) then rcall('ZADD', P .. 'agents', 'GT', mfloor(ts / MIN) * MIN + MIN - 1, ag.id) end
   markChanged('a', ag.id)
   if (ag.st == 'out') ~= (ag.prevSt == 'out') then
-    if ag.st == 'out' then redis.call('SREM', P .. 'agents:on', ag.id) else redis.call('SADD', P .. 'agents:on', ag.id) end
+    if ag.st == 'out' then rcall('SREM', P .. 'agents:on', ag.id) else rcall('SADD', P .. 'agents:on', ag.id) end
   end
 end
 
@@ -521,58 +585,73 @@ local function callKey(callId) return P .. 'call:' .. callId end
 
 local function onQueued(e)
   local key = callKey(e.callId)
-  local c = redis.call('HMGET', key, 'q', 'qt', 'o', 'ot')
+  local c = rcall('HMGET', key, 'q', 'qt', 'o', 'ot')
   local q, qt, o, ot = c[1], tonumber(c[2]), c[3], tonumber(c[4])
   if qt and not (o == 'overflowed' and ot <= e.ts) then return end -- the same call queued twice: keep the first
   if o == 'overflowed' and qt then
     -- the call re-enters (on another queue) after overflowing: a new leg
-    redis.call('DEL', key)
+    rcall('DEL', key)
     o, ot = nil, nil
   end
   addQueue(e.queueId)
   bump('q', e.queueId, { 'en' }, e.ts, e.days, 1)
   if o then
     -- the outcome came first (out of order): recount it now that the wait is known
-    local days = cjson.decode(redis.call('HGET', key, 'od'))
-    local T, S = tonumber(redis.call('HGET', key, 'T')), tonumber(redis.call('HGET', key, 'S'))
+    local days = cjson.decode(rcall('HGET', key, 'od'))
+    local T, S = tonumber(rcall('HGET', key, 'T')), tonumber(rcall('HGET', key, 'S'))
     countOutcome(o, q, ot, days, nil, T, S, -1)
     countOutcome(o, q, ot, days, ot - e.ts, T, S, 1)
-    redis.call('HSET', key, 'qt', e.ts)
+    rcall('HSET', key, 'qt', e.ts)
   else
-    redis.call('HSET', key, 'q', e.queueId, 'qt', e.ts)
-    redis.call('ZADD', P .. 'waiting:' .. e.queueId, e.ts, e.callId)
+    rcall('HSET', key, 'q', e.queueId, 'qt', e.ts)
+    rcall('ZADD', P .. 'waiting:' .. e.queueId, e.ts, e.callId)
     -- a queue is deepest right after a call joins it: the minute's peak is seen here
-    setMax('q', e.queueId, 'mq', e.ts, e.days, redis.call('ZCARD', P .. 'waiting:' .. e.queueId))
+    setMax('q', e.queueId, 'mq', e.ts, e.days, rcall('ZCARD', P .. 'waiting:' .. e.queueId))
   end
-  redis.call('EXPIRE', key, opt.callTtlSec)
+  rcall('EXPIRE', key, opt.callTtlSec)
 end
 
 -- Counts a call's end: talk + hold from the answer to the end, and a call ended for the agent and their team.
 local function countEnded(q, agentId, answeredAt, endedAt, days)
   bump('q', q, { 'end' }, endedAt, days, 1)
-  bump('q', q, { 'hand' }, endedAt, days, math.max(0, endedAt - answeredAt))
+  bump('q', q, { 'hand' }, endedAt, days, mmax(0, endedAt - answeredAt))
   if agentId and agentId ~= '' then
     bump('a', agentId, { 'end' }, endedAt, days, 1)
     bump('t', agentTeam(agentId), { 'end' }, endedAt, days, 1)
   end
 end
 
+-- The day periods as stored with a call (JSON): encoded once for the events that share them.
+local daysJson, daysJsonOf = nil, nil
+local function encodeDays(days)
+  local k = daysJsonOf
+  if not (k and k[1] == days[1] and k[2] == days[2] and k[3] == days[3] and #days == 3) then
+    daysJson = cjson.encode(days)
+    daysJsonOf = { days[1], days[2], days[3] }
+  end
+  return daysJson
+end
+
 local function onOutcome(e, kind)
   local key = callKey(e.callId)
-  local c = redis.call('HMGET', key, 'q', 'qt', 'o')
+  -- the end's fields too: only this function writes the call's hash below, and not those fields
+  local c = rcall('HMGET', key, 'q', 'qt', 'o', 'end', 'ed', 'eag')
   if c[3] then return end -- the call already left the queue
   local q = c[1] or e.queueId
   local qt = tonumber(c[2])
   addQueue(q)
   local wait = nil
   if qt then
-    wait = math.max(0, e.ts - qt)
-    redis.call('ZREM', P .. 'waiting:' .. q, e.callId)
+    wait = mmax(0, e.ts - qt)
+    rcall('ZREM', P .. 'waiting:' .. q, e.callId)
   end
-  redis.call('HSET', key, 'q', q, 'o', kind, 'ot', e.ts, 'od', cjson.encode(e.days), 'T', e.T, 'S', e.S)
+  if kind == 'answered' then
+    rcall('HSET', key, 'q', q, 'o', kind, 'ot', e.ts, 'od', encodeDays(e.days), 'T', e.T, 'S', e.S, 'at', e.ts, 'ag', e.agentId)
+  else
+    rcall('HSET', key, 'q', q, 'o', kind, 'ot', e.ts, 'od', encodeDays(e.days), 'T', e.T, 'S', e.S)
+  end
   countOutcome(kind, q, e.ts, e.days, wait, e.T, e.S, 1)
   if kind == 'answered' then
-    redis.call('HSET', key, 'at', e.ts, 'ag', e.agentId)
     local ag = loadAgent(e.agentId)
     ag.lq = q
     if ag.since == nil then transition(ag, e.ts, 'talking', '', '', e.days) end
@@ -580,30 +659,29 @@ local function onOutcome(e, kind)
     bump('t', ag.team, { 'ans' }, e.ts, e.days, 1)
     saveAgent(ag, e.ts)
     -- the end came first (out of order): count it now that the answer time is known
-    local ended = redis.call('HMGET', key, 'end', 'ed', 'eag')
-    if ended[1] then
-      local eag = ended[3]
+    if c[4] then
+      local eag = c[6]
       if not eag or eag == '' then eag = e.agentId end
-      countEnded(q, eag, e.ts, tonumber(ended[1]), cjson.decode(ended[2]))
+      countEnded(q, eag, e.ts, tonumber(c[4]), cjson.decode(c[5]))
     end
   elseif kind == 'overflowed' then
     addQueue(e.toQueueId)
     bump('q', e.toQueueId, { 'ovi' }, e.ts, e.days, 1)
   end
   -- a call that left the queue for good is only kept for late events about it; an answered one until it ends
-  if kind == 'answered' and not redis.call('HGET', key, 'end') then
-    redis.call('EXPIRE', key, opt.callTtlSec)
+  if kind == 'answered' and not c[4] then
+    rcall('EXPIRE', key, opt.callTtlSec)
   else
-    redis.call('EXPIRE', key, opt.callDoneTtlSec)
+    rcall('EXPIRE', key, opt.callDoneTtlSec)
   end
 end
 
 local function onEnded(e)
   local key = callKey(e.callId)
-  local c = redis.call('HMGET', key, 'q', 'at', 'ag', 'end')
+  local c = rcall('HMGET', key, 'q', 'at', 'ag', 'end')
   if c[4] then return end
-  redis.call('HSET', key, 'end', e.ts, 'ed', cjson.encode(e.days), 'eag', e.agentId or '')
-  if c[2] then redis.call('EXPIRE', key, opt.callDoneTtlSec) else redis.call('EXPIRE', key, opt.callTtlSec) end
+  rcall('HSET', key, 'end', e.ts, 'ed', encodeDays(e.days), 'eag', e.agentId or '')
+  if c[2] then rcall('EXPIRE', key, opt.callDoneTtlSec) else rcall('EXPIRE', key, opt.callTtlSec) end
   -- ended before the answer arrived (out of order): counted when the answer comes
   if c[1] and c[2] then countEnded(c[1], e.agentId or c[3], tonumber(c[2]), e.ts, e.days) end
 end
@@ -615,7 +693,7 @@ local function applyOne(e)
     local ag = loadAgent(e.agentId)
     ag.team = e.teamId
     if e.name then ag.name = e.name end
-    if e.queues then redis.call('HSET', ag.key, 'qs', cjson.encode(e.queues)) end
+    if e.queues then rcall('HSET', ag.key, 'qs', cjson.encode(e.queues)) end
     -- logging in makes an agent ready; a login while already logged in changes nothing
     if stateAt(ag, e.ts) == 'out' and transition(ag, e.ts, 'idle', '', '', e.days) == 'late' then return 'late' end
     saveAgent(ag, e.ts)
@@ -639,28 +717,31 @@ local function applyOne(e)
   end
 end
 
+local seenKeys = {}
 for i = 1, #events do
   local e = events[i]
   local ref = maxTs
   if not opt.replay then ref = opt.wallNow end
-  local seenKey = P .. 'seen:' .. math.floor(e.ts / MIN)
+  local seenMinute = mfloor(e.ts / MIN)
+  local seenKey = seenKeys[seenMinute]
+  if not seenKey then seenKey = P .. 'seen:' .. seenMinute; seenKeys[seenMinute] = seenKey end
   -- marked seen first (one command for the check); taken back if the event turns out late or fails, so that a
   -- retry is not taken for a duplicate
-  if redis.call('SADD', seenKey, e.id) == 0 then
+  if rcall('SADD', seenKey, e.id) == 0 then
     statuses[i] = 1; dups = dups + 1
   elseif e.ts < ref - lateMs and not opt.acceptLate then
-    redis.call('SREM', seenKey, e.id)
+    rcall('SREM', seenKey, e.id)
     statuses[i] = 2; late = late + 1
   else
     expireOnce(seenKey, opt.dedupeSec)
     local ok, err = pcall(applyOne, e)
     if ok and err ~= 'late' then
-      commitStaged()
+      jn = 0 -- keeps its counts
       if e.ts > maxTs then maxTs = e.ts end
       statuses[i] = 0; applied = applied + 1
     else
-      staged, stagedMax, stagedRing = {}, {}, {}
-      redis.call('SREM', seenKey, e.id)
+      rollback()
+      rcall('SREM', seenKey, e.id)
       if ok then
         statuses[i] = 2; late = late + 1
       else
@@ -673,19 +754,21 @@ end
 
 flush()
 local changes = {}
-for entity in pairs(changed) do changes[#changes + 1] = version; changes[#changes + 1] = entity end
+for kind, byId in pairs(changed) do
+  for id in pairs(byId) do changes[#changes + 1] = version; changes[#changes + 1] = kind .. ':' .. id end
+end
 for i = 1, #changes, 2000 do
-  redis.call('ZADD', P .. 'changed', unpack(changes, i, math.min(i + 1999, #changes)))
+  rcall('ZADD', P .. 'changed', unpack(changes, i, mmin(i + 1999, #changes)))
 end
 if applied > 0 or #changes > 0 then
-  redis.call('HSET', meta, 'version', version)
+  rcall('HSET', meta, 'version', version)
   -- a new store (first call, or after the keys were deleted): readers drop what they cached from an older one
-  if version == 1 then redis.call('HSET', meta, 'epoch', opt.wallNow) end
+  if version == 1 then rcall('HSET', meta, 'epoch', opt.wallNow) end
 end
 if applied > 0 then
-  redis.call('HSET', meta, 'maxTs', maxTs, 'lastEventWall', opt.wallNow)
-  redis.call('HINCRBY', meta, 'accepted', applied)
+  rcall('HSET', meta, 'maxTs', maxTs, 'lastEventWall', opt.wallNow)
+  rcall('HINCRBY', meta, 'accepted', applied)
 end
-if dups > 0 then redis.call('HINCRBY', meta, 'duplicates', dups) end
-if late > 0 then redis.call('HINCRBY', meta, 'late', late) end
+if dups > 0 then rcall('HINCRBY', meta, 'duplicates', dups) end
+if late > 0 then rcall('HINCRBY', meta, 'late', late) end
 return statuses

@@ -41,73 +41,12 @@ export const EVENT_TYPES = eventSchema.options.map((o) => o.shape.type.value) as
 
 export type ParseResult = { ok: true; event: AcdEvent } | { ok: false; error: string };
 
-// A fast path for the common case, since zod's safeParse took a good share of the service's CPU at high ingest rates:
-// an event whose every field is plainly valid (ids already trimmed, ts in epoch ms, no optional field present but
-// undefined) is copied field by field, giving exactly what the schema would; anything else, valid or not, goes
-// through the schema, so its normalisation and error messages are the schema's.
-const STATES: ReadonlySet<string> = new Set(AGENT_STATES);
-const isId = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 200 && v.trim().length === v.length;
-const isTs = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-/** Fields of each type past id, ts and type: [name, kind], kind 'id' | '?id' (optional) | ... */
-type FieldKind = 'id' | '?id' | '?name' | '?queues' | 'state' | '?reason';
-const FAST_FIELDS: Record<string, readonly (readonly [string, FieldKind])[]> = {
-  'agent.login': [['agentId', 'id'], ['teamId', 'id'], ['name', '?name'], ['queues', '?queues']],
-  'agent.logout': [['agentId', 'id']],
-  'agent.state': [['agentId', 'id'], ['state', 'state'], ['reason', '?reason']],
-  'call.queued': [['callId', 'id'], ['queueId', 'id']],
-  'call.answered': [['callId', 'id'], ['queueId', 'id'], ['agentId', 'id']],
-  'call.abandoned': [['callId', 'id'], ['queueId', 'id']],
-  'call.callback_requested': [['callId', 'id'], ['queueId', 'id']],
-  'call.overflowed': [['callId', 'id'], ['queueId', 'id'], ['toQueueId', 'id']],
-  'call.ended': [['callId', 'id'], ['agentId', '?id']],
-  'call.callback_completed': [['callId', 'id'], ['queueId', 'id'], ['agentId', '?id']],
-};
-
-function fastParse(raw: Record<string, unknown>, type: string): AcdEvent | null {
-  const fields = FAST_FIELDS[type];
-  const id = raw.id, ts = raw.ts;
-  if (!fields || !isId(id) || !isTs(ts)) return null;
-  const out: Record<string, unknown> = { id, ts, type };
-  for (const [name, kind] of fields) {
-    const v = raw[name];
-    if (v === undefined) {
-      if (kind[0] !== '?' || name in raw) return null;
-      continue;
-    }
-    switch (kind) {
-      case 'id':
-      case '?id':
-        if (!isId(v)) return null;
-        break;
-      case '?name':
-        if (typeof v !== 'string' || v.length > 200) return null;
-        break;
-      case '?reason':
-        if (typeof v !== 'string' || v.length > 100) return null;
-        break;
-      case 'state':
-        if (typeof v !== 'string' || !STATES.has(v)) return null;
-        break;
-      case '?queues': {
-        if (!Array.isArray(v) || v.length > 500) return null;
-        for (let i = 0; i < v.length; i++) if (!isId(v[i])) return null;
-        out[name] = v.slice();
-        continue;
-      }
-    }
-    out[name] = v;
-  }
-  return out as AcdEvent;
-}
-
 /** Validates one raw event; the error names the field and the problem, e.g. `state: expected one of idle|...`. */
 export function parseEvent(raw: unknown): ParseResult {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, error: 'event must be a JSON object' };
   const type = (raw as { type?: unknown }).type;
   if (typeof type !== 'string') return { ok: false, error: 'type: required (one of ' + EVENT_TYPES.join(', ') + ')' };
   if (!EVENT_TYPES.includes(type as AcdEventType)) return { ok: false, error: `type: unknown event type "${type.slice(0, 60)}"` };
-  const fast = fastParse(raw as Record<string, unknown>, type);
-  if (fast) return { ok: true, event: fast };
   const result = eventSchema.safeParse(raw);
   if (result.success) return { ok: true, event: result.data };
   const issue = result.error.issues[0];

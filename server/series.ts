@@ -5,6 +5,7 @@ import type { IntervalMinutes, RunFlag, Series, SeriesKind, Sparklines } from '.
 import { MINUTE_MS } from '../shared/time.js';
 import type { AlertThresholds } from './alerts/thresholds.js';
 import type { Config } from './config.js';
+import { AHT_FIELDS } from './metrics/formulas.js';
 import { BASE_MINUTES, baseStarts, buildSeries, intervalStart } from './metrics/series.js';
 import { ringMinutes, type Counters } from './store/rings.js';
 import type { Store } from './store/store.js';
@@ -75,7 +76,11 @@ export class SeriesService {
       const hours = ((a.baseline + Math.max(a.trendLength, a.shiftLength) + 1) * a.intervalMinutes) / 60;
       const { base, starts } = this.span(a.intervalMinutes, hours, now);
       const wanted = { queue: a.queues ? [...queueIds] : [], team: a.teams ? [...teamIds] : [] };
-      const [queues, teams] = await Promise.all([this.store.readIntervals('q', wanted.queue, base), this.store.readIntervals('t', wanted.team, base)]);
+      // only the fields the AHT comes from: a team's buckets also hold two fields per agent
+      const [queues, teams] = await Promise.all([
+        this.store.readIntervals('q', wanted.queue, base, AHT_FIELDS.queue),
+        this.store.readIntervals('t', wanted.team, base, AHT_FIELDS.team),
+      ]);
       const current = (kind: 'queue' | 'team', id: string, buckets: Map<number, Counters>) => {
         const s = this.build(kind, id, a.intervalMinutes, starts, now, thresholds, kind === 'queue' ? { queues: [buckets], teams: [] } : { queues: [], teams: [buckets] });
         // the longest run still going on

@@ -12,7 +12,7 @@ export function ratio(a: number, b: number): number | null {
 export const MAXIMA: ReadonlySet<string> = new Set(['mw', 'mq']);
 
 export function addInto(target: Totals, source: Totals): Totals {
-  for (const [k, v] of Object.entries(source)) target[k] = MAXIMA.has(k) ? Math.max(target[k] ?? 0, v) : (target[k] ?? 0) + v;
+  for (const k in source) target[k] = MAXIMA.has(k) ? Math.max(target[k] ?? 0, source[k]!) : (target[k] ?? 0) + source[k]!;
   return target;
 }
 
@@ -73,23 +73,27 @@ export function dispersion(values: readonly number[]): Dispersion {
  */
 export function withDerived(t: Totals): Totals {
   let li = 0, notReady = 0;
-  for (const [k, v] of Object.entries(t)) {
-    if (k.startsWith('c:')) notReady += v;
-    if (k.startsWith('s:') || k.startsWith('c:')) li += v;
+  for (const k in t) {
+    if (k.startsWith('c:')) notReady += t[k]!;
+    if (k.startsWith('s:') || k.startsWith('c:')) li += t[k]!;
   }
   t.li = li;
   t['s:not_ready'] = notReady;
   return t;
 }
 
-const ON_CALL = ['talking', 'hold', 'wrap', 'ringing', 'outbound'];
+const ON_CALL = ['talking', 'hold', 'wrap', 'ringing', 'outbound'].map((st) => `s:${st}`);
+
+/** The fields a queue's (queueWindow) and a team's (teamFigures) AHT and calls answered / handled are made of: all
+ * that the AHT run rules read. */
+export const AHT_FIELDS = { queue: ['ans', 'end', 'hand', 'wrap'], team: ['end', 's:talking', 's:hold', 's:wrap'] } as const;
 
 export type TeamFigures = Omit<TeamWindow, keyof BreakDispersion>;
 
 /** A team's figures from its summed fields (after withDerived). */
 export function teamFigures(t: Totals): TeamFigures {
   const li = get(t, 'li');
-  const busy = ON_CALL.reduce((s, st) => s + get(t, `s:${st}`), 0);
+  const busy = ON_CALL.reduce((s, field) => s + get(t, field), 0);
   const idle = get(t, 's:idle');
   const offPhone = idle + get(t, 'c:break') + get(t, 'c:training') + get(t, 'c:meeting');
   const handling = get(t, 's:talking') + get(t, 's:hold') + get(t, 's:wrap');
@@ -126,21 +130,43 @@ export function breakDispersion(
   minLoggedInMs: number,
   cvLimit: number,
 ): BreakDispersion {
-  const present = agents.filter((a) => a.loggedInMs > 0);
-  const counted = present.filter((a) => a.loggedInMs >= minLoggedInMs);
-  const agentBreakRates = counted.map((a) => ({
-    agentId: a.agentId,
-    name: a.name,
-    breakRate: a.breakMs / a.loggedInMs,
-    loggedInSeconds: a.loggedInMs / 1000,
-  }));
-  const d = dispersion(agentBreakRates.map((x) => x.breakRate));
-  return {
-    agentBreakRates,
-    agentsExcluded: present.length - counted.length,
-    meanAgentBreakRate: d.mean,
-    breakRateSd: d.sd,
-    breakRateCv: d.cv,
-    inControl: d.cv === null ? null : d.cv < cvLimit,
-  };
+  const rates = new BreakRates(minLoggedInMs);
+  for (const a of agents) rates.add(a.agentId, a.name, a.loggedInMs, a.breakMs);
+  return rates.dispersion(cvLimit);
+}
+
+/** An agent's break rate. A class, not an object literal: the snapshot has one per agent and window (see AgentRow in
+ * ./snapshot.ts for why). */
+class BreakRate implements AgentRate {
+  constructor(
+    readonly agentId: string,
+    readonly name: string,
+    readonly breakRate: number,
+    readonly loggedInSeconds: number,
+  ) {}
+}
+
+/** breakDispersion one agent at a time (the snapshot's agents' figures are in arrays, not objects). */
+export class BreakRates {
+  private readonly rates: AgentRate[] = [];
+  private excluded = 0;
+  constructor(private readonly minLoggedInMs: number) {}
+
+  add(agentId: string, name: string, loggedInMs: number, breakMs: number): void {
+    if (loggedInMs <= 0) return;
+    if (loggedInMs < this.minLoggedInMs) this.excluded++;
+    else this.rates.push(new BreakRate(agentId, name, breakMs / loggedInMs, loggedInMs / 1000));
+  }
+
+  dispersion(cvLimit: number): BreakDispersion {
+    const d = dispersion(this.rates.map((x) => x.breakRate));
+    return {
+      agentBreakRates: this.rates,
+      agentsExcluded: this.excluded,
+      meanAgentBreakRate: d.mean,
+      breakRateSd: d.sd,
+      breakRateCv: d.cv,
+      inControl: d.cv === null ? null : d.cv < cvLimit,
+    };
+  }
 }

@@ -19,7 +19,7 @@ import { WINDOW_NAMES } from '../../shared/snapshot.js';
 import { MINUTE_MS, ROLLING_WINDOW_MINUTES, floorTo } from '../../shared/time.js';
 import type { Config } from '../config.js';
 import type { AgentRecord, EntityBuckets, FloorState, WindowSpec } from '../store/store.js';
-import { addInto, breakDispersion, queueWindow, ratio, teamFigures, withDerived, type Totals } from './formulas.js';
+import { BreakRates, addInto, queueWindow, ratio, teamFigures, withDerived, type Totals } from './formulas.js';
 
 export interface SnapshotInput {
   floor: FloorState;
@@ -64,34 +64,75 @@ function sumWindow(b: EntityBuckets | undefined, range: WindowRange): Totals {
 /** How long the agent's current (not yet closed) state has lasted within a window starting at `from`. */
 const openMs = (agent: AgentRecord, from: number, now: number) => (agent.state === 'out' ? 0 : Math.max(0, now - Math.max(agent.since, from)));
 
-/** The team field an agent's current state adds to: s:<state>, or c:<category> for not-ready time. */
-const stateField = (agent: AgentRecord) => (agent.state === 'not_ready' ? `c:${agent.category}` : `s:${agent.state}`);
-
-/** An agent's logged-in and break ms in a window: closed time from its ring (li, brk, talk, ans, end) plus the open state. */
-interface AgentTime {
-  li: number;
-  brk: number;
-  window: AgentWindow;
+/** The team field an agent's current state adds to: s:<state>, or c:<category> for not-ready time (each string made
+ * once, not once per agent and snapshot). */
+const stateFields = new Map<string, string>();
+const categoryFields = new Map<string, string>();
+function stateField(agent: AgentRecord): string {
+  const notReady = agent.state === 'not_ready';
+  const key = notReady ? agent.category : agent.state;
+  const fields = notReady ? categoryFields : stateFields;
+  let field = fields.get(key);
+  if (field === undefined) fields.set(key, (field = `${notReady ? 'c' : 's'}:${key}`));
+  return field;
 }
 
-function agentTime(closed: Totals | undefined, agent: AgentRecord, from: number, now: number): AgentTime {
+// The objects a snapshot has one of per agent (its row, its windows) and per agent and team window (its break rate)
+// are made by classes, not object literals: V8 puts the objects of a literal that keep surviving straight into the old
+// generation ("pretenuring"), and at 10,000 agents that is some 12 MB of fresh old-generation memory per snapshot,
+// which cost more than the figures themselves; a class's instances start young like any short-lived object. Fields
+// are declared in the order the snapshot's JSON lists them.
+class AgentRow implements AgentSnapshot {
+  constructor(
+    readonly agentId: string,
+    readonly name: string,
+    readonly teamId: string,
+    readonly loggedIn: boolean,
+    readonly state: AgentSnapshot['state'],
+    readonly reason: string | null,
+    readonly reasonCategory: NotReadyCategory | null,
+    readonly since: string,
+    readonly windows: PerWindow<AgentWindow>,
+  ) {}
+}
+
+class AgentFigures implements AgentWindow {
+  constructor(
+    readonly loggedInSeconds: number,
+    readonly breakSeconds: number,
+    readonly talkSeconds: number,
+    readonly breakRate: number | null,
+    readonly utilisation: number | null,
+    readonly callsAnswered: number,
+    readonly callsHandled: number,
+  ) {}
+}
+
+class Windows<T> implements PerWindow<T> {
+  '15m': T;
+  '30m': T;
+  '60m': T;
+  today: T;
+  constructor(w15: T, w30: T, w60: T, today: T) {
+    this['15m'] = w15;
+    this['30m'] = w30;
+    this['60m'] = w60;
+    this.today = today;
+  }
+}
+
+/**
+ * An agent's figures in a window: closed time from its ring or day bucket (li, brk, talk, ans, end) plus the open
+ * state. Its logged-in and break ms also go to liMs and brkMs at `at`, for its team's dispersion.
+ */
+function agentWindow(closed: Totals | undefined, agent: AgentRecord, from: number, now: number, liMs: Float64Array, brkMs: Float64Array, at: number): AgentWindow {
   const open = openMs(agent, from, now);
   const li = (closed?.li ?? 0) + open;
   const brk = (closed?.brk ?? 0) + (agent.state === 'not_ready' && agent.category === 'break' ? open : 0);
   const talk = (closed?.talk ?? 0) + (agent.state === 'talking' ? open : 0);
-  return {
-    li,
-    brk,
-    window: {
-      loggedInSeconds: li / 1000,
-      breakSeconds: brk / 1000,
-      talkSeconds: talk / 1000,
-      breakRate: ratio(brk, li),
-      utilisation: ratio(talk, li),
-      callsAnswered: closed?.ans ?? 0,
-      callsHandled: closed?.end ?? 0,
-    },
-  };
+  liMs[at] = li;
+  brkMs[at] = brk;
+  return new AgentFigures(li / 1000, brk / 1000, talk / 1000, ratio(brk, li), ratio(talk, li), closed?.ans ?? 0, closed?.end ?? 0);
 }
 
 function emptyStates(): StateCounts {
@@ -101,7 +142,7 @@ function emptyCategories(): CategoryCounts {
   return Object.fromEntries(NOT_READY_CATEGORIES.map((c) => [c, 0])) as CategoryCounts;
 }
 
-function countStates(agents: AgentRecord[]) {
+function countStates(agents: readonly AgentRecord[]) {
   const byState = emptyStates();
   const byCategory = emptyCategories();
   let loggedIn = 0;
@@ -119,57 +160,72 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** What the metrics give; alerts, callback modes and the broadcast are added from their own store. */
 export type MetricsSnapshot = Omit<Snapshot, 'alerts' | 'callbackModes' | 'broadcast'>;
 
+/** Each agent's logged-in and break ms per window, for its team (reused: a snapshot is built in one go, and 10,000
+ * agents' figures would otherwise take fresh memory each time). */
+let scratch = { li: new Float64Array(0), brk: new Float64Array(0) };
+
+/** Window index of each window name, in WINDOW_NAMES (and windowRanges) order. */
+const AT = Object.fromEntries(WINDOW_NAMES.map((name, i) => [name, i])) as Record<WindowName, number>;
+
+/** A value per window from f(window index). */
+const windowsOf = <T>(f: (w: number) => T): PerWindow<T> => new Windows(f(AT['15m']), f(AT['30m']), f(AT['60m']), f(AT.today));
+
+/** An entity's closed totals in a window: its ring's window sum, or its day bucket for "today". */
+const closedIn = (b: EntityBuckets, r: WindowRange): Totals | undefined => (r.minutes !== null ? b.windows[r.name] : b.today);
+
 export function buildSnapshot({ floor, now, wallNow, dayStart, config, alertSettings }: SnapshotInput): MetricsSnapshot {
   const ranges = windowRanges(now, dayStart);
-  const perWindow = <T>(f: (r: WindowRange) => T) => Object.fromEntries(ranges.map((r) => [r.name, f(r)])) as PerWindow<T>;
+  const perWindow = <T>(f: (r: WindowRange, w: number) => T) => windowsOf((w) => f(ranges[w]!, w));
   const minLoggedInMs = config.thresholds.minLoggedInMinutesForCv * MINUTE_MS;
 
-  // Agents: closed time from their rings plus the state they are in now. Written as plain loops: at 10,000 agents
-  // this is most of a snapshot's work.
-  const closedOf = (b: EntityBuckets | undefined, r: WindowRange) => (b ? (r.minutes !== null ? b.windows[r.name] : b.today) : undefined);
-  const agentTimes = new Map<string, AgentTime[]>();
-  const agents: AgentSnapshot[] = floor.agents.map((a) => {
-    const buckets = floor.buckets.a.get(a.agentId);
-    const times = ranges.map((r) => agentTime(closedOf(buckets, r), a, r.from, now));
-    agentTimes.set(a.agentId, times);
-    const windows = {} as PerWindow<AgentWindow>;
-    ranges.forEach((r, i) => (windows[r.name] = times[i]!.window));
-    return {
-      agentId: a.agentId,
-      name: a.name,
-      teamId: a.teamId,
-      loggedIn: a.state !== 'out',
-      state: a.state === 'out' ? 'logged_out' : a.state,
-      reason: a.state === 'not_ready' ? a.reason || null : null,
-      reasonCategory: a.state === 'not_ready' ? ((a.category || 'other') as NotReadyCategory) : null,
-      since: iso(a.since),
-      windows,
-    };
+  // Agents: closed time from their rings plus the state they are in now. Plain loops over arrays: at 10,000 agents
+  // this is most of a snapshot's work. Each agent's logged-in and break ms per window are kept for the teams, at
+  // [agent index * windows + window index].
+  const W = ranges.length;
+  if (scratch.li.length < floor.agents.length * W) scratch = { li: new Float64Array(floor.agents.length * W), brk: new Float64Array(floor.agents.length * W) };
+  const { li: liMs, brk: brkMs } = scratch;
+  const agents: AgentSnapshot[] = floor.agents.map((a, i) => {
+    const b = floor.agentBuckets[i];
+    return new AgentRow(
+      a.agentId,
+      a.name,
+      a.teamId,
+      a.state !== 'out',
+      a.state === 'out' ? 'logged_out' : a.state,
+      a.state === 'not_ready' ? a.reason || null : null,
+      a.state === 'not_ready' ? ((a.category || 'other') as NotReadyCategory) : null,
+      a.sinceIso,
+      windowsOf((w) => agentWindow(b && closedIn(b, ranges[w]!), a, ranges[w]!.from, now, liMs, brkMs, i * W + w)),
+    );
   });
 
-  const membersOf = new Map<string, AgentRecord[]>();
-  for (const a of floor.agents) {
-    const list = membersOf.get(a.teamId);
-    if (list) list.push(a);
-    else membersOf.set(a.teamId, [a]);
-  }
   const teams: TeamSnapshot[] = floor.teamIds.map((teamId) => {
-    const members = membersOf.get(teamId) ?? [];
+    const indexes = floor.teamMembers.get(teamId) ?? [];
+    const members = indexes.map((i) => floor.agents[i]!);
     const counts = countStates(members);
     const onBreakAgents = members
       .filter((a) => a.state === 'not_ready' && a.category === 'break')
       .sort((x, y) => x.since - y.since)
-      .map((a) => ({ agentId: a.agentId, name: a.name, teamId, since: iso(a.since) }));
-    const fields = members.map(stateField);
-    const windows = perWindow((r): TeamWindow => {
-      const t = sumWindow(floor.buckets.t.get(teamId), r);
-      const i = ranges.indexOf(r);
-      const perAgent = members.map((a, k) => {
-        if (a.state !== 'out') t[fields[k]!] = (t[fields[k]!] ?? 0) + openMs(a, r.from, now);
-        const at = agentTimes.get(a.agentId)![i]!;
-        return { agentId: a.agentId, name: a.name, loggedInMs: at.li, breakMs: at.brk };
-      });
-      return { ...teamFigures(withDerived(t)), ...breakDispersion(perAgent, minLoggedInMs, config.thresholds.breakCvLimit) };
+      .map((a) => ({ agentId: a.agentId, name: a.name, teamId, since: a.sinceIso }));
+    // The open state time of each member goes to the team field of its state: the members grouped by that field.
+    const byField = new Map<string, AgentRecord[]>();
+    for (const a of members) {
+      if (a.state === 'out') continue;
+      const group = byField.get(stateField(a));
+      if (group) group.push(a);
+      else byField.set(stateField(a), [a]);
+    }
+    const buckets = floor.buckets.t.get(teamId);
+    const windows = perWindow((r, w): TeamWindow => {
+      const t = sumWindow(buckets, r);
+      for (const [field, group] of byField) {
+        let open = 0;
+        for (const a of group) open += openMs(a, r.from, now);
+        t[field] = (t[field] ?? 0) + open;
+      }
+      const rates = new BreakRates(minLoggedInMs);
+      for (const i of indexes) rates.add(floor.agents[i]!.agentId, floor.agents[i]!.name, liMs[i * W + w]!, brkMs[i * W + w]!);
+      return Object.assign(teamFigures(withDerived(t)), rates.dispersion(config.thresholds.breakCvLimit));
     });
     return {
       teamId,
@@ -182,9 +238,11 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config, alertSett
     };
   });
 
-  // Ready agents per queue: those whose login named the queue; when no login names queues, every ready agent.
+  // Ready agents per queue: those whose login named the queue (once each); when no login names queues, every ready agent.
   const queuesKnown = floor.agents.some((a) => a.queues.length > 0);
   const idle = floor.agents.filter((a) => a.state === 'idle');
+  const readyFor = new Map<string, number>();
+  for (const a of idle) for (const q of new Set(a.queues)) readyFor.set(q, (readyFor.get(q) ?? 0) + 1);
   const queues: QueueSnapshot[] = floor.queueIds.map((queueId) => {
     const q = config.queue(queueId);
     const w = floor.waiting.get(queueId) ?? { count: 0, oldestTs: null };
@@ -199,7 +257,7 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config, alertSett
       serviceLevelTarget: q.serviceLevelTarget,
       shortAbandonSeconds: q.shortAbandonSeconds,
       callbacksPending: Math.max(0, (today.cb ?? 0) - (today.cbd ?? 0)),
-      availableAgents: queuesKnown ? idle.filter((a) => a.queues.includes(queueId)).length : idle.length,
+      availableAgents: queuesKnown ? (readyFor.get(queueId) ?? 0) : idle.length,
       ahtRun: null,
       windows: perWindow((r) => queueWindow(sumWindow(floor.buckets.q.get(queueId), r), config.excludeShortAbandons)),
     };

@@ -8,7 +8,7 @@ import type { DutyLog } from './duty-log.js';
 import type { Keys } from './keys.js';
 
 const stepScript = readFileSync(new URL('./lua/alerts-step-1.lua', import.meta.url), 'utf8');
-type RedisWithAlerts = Redis & { fwAlertsStep(meta: string, prefix: string, now: number, conditions: string, keepClearedMs: number): Promise<string> };
+type RedisWithAlerts = Redis & { fwAlertsStep(meta: string, prefix: string, now: number, input: string, keepClearedMs: number): Promise<string> };
 
 /** Cleared alerts stay listed (greyed) this long. */
 const KEEP_CLEARED_MS = 30 * 60_000;
@@ -24,6 +24,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 export class AlertsStore {
   private readonly redis: RedisWithAlerts;
+  /** Keys of the conditions that entered at this process's last step, and of the alerts active after it. */
+  private entered = new Set<string>();
+  private activeKeys = new Set<string>();
 
   constructor(
     redis: Redis,
@@ -34,11 +37,24 @@ export class AlertsStore {
     this.redis = redis as RedisWithAlerts;
   }
 
-  /** Runs the lifecycle for this evaluation and returns the alerts to show (active, then recently cleared). */
+  /**
+   * Runs the lifecycle for this evaluation and returns the alerts to show (active, then recently cleared). Only the
+   * conditions that can move are sent in full: those entering, those that entered at this process's last step (a
+   * pending state ends) and those of active alerts; the others go as keys only. The script checks that none of those
+   * has a state (another process's evaluation may have made one) and otherwise asks for everything, which is then sent.
+   */
   async step(conditions: Condition[], now: number): Promise<Alert[]> {
-    const raw = JSON.parse(await this.redis.fwAlertsStep(this.keys.meta(), this.keys.prefix, now, JSON.stringify(conditions), KEEP_CLEARED_MS)) as unknown;
-    if (!Array.isArray(raw)) return []; // an empty Lua table encodes as {}
-    return (raw as Record<string, string>[]).map((h) => ({
+    const moving = (c: Condition) => c.enter || this.entered.has(c.key) || this.activeKeys.has(c.key);
+    let raw = await this.runStep(conditions.filter(moving), conditions.filter((c) => !moving(c)).map((c) => c.key), now);
+    if (!Array.isArray(raw) && (raw as { retry?: boolean }).retry) raw = await this.runStep(conditions, [], now);
+    this.entered = new Set(conditions.filter((c) => c.enter).map((c) => c.key));
+    if (!Array.isArray(raw)) {
+      this.activeKeys = new Set();
+      return []; // an empty Lua table encodes as {}
+    }
+    const hashes = raw as Record<string, string>[];
+    this.activeKeys = new Set(hashes.flatMap((h) => (h.clearedAt ? [] : [h.key!])));
+    return hashes.map((h) => ({
       id: h.id!,
       rule: h.rule as AlertRule,
       severity: h.severity as AlertSeverity,
@@ -50,6 +66,10 @@ export class AlertsStore {
       clearedAt: h.clearedAt ? iso(Number(h.clearedAt)) : null,
       ack: h.ackBy ? { by: h.ackBy, at: iso(Number(h.ackAt)), note: h.ackNote ?? '' } : null,
     }));
+  }
+
+  private async runStep(conditions: Condition[], quiet: string[], now: number): Promise<unknown> {
+    return JSON.parse(await this.redis.fwAlertsStep(this.keys.meta(), this.keys.prefix, now, JSON.stringify({ conditions, quiet }), KEEP_CLEARED_MS)) as unknown;
   }
 
   /** The alert's subject, for permission checks; null when there is no such alert. */

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { AcdEvent, AgentState } from '../../shared/events.js';
-import { MINUTE_MS, floorTo } from '../../shared/time.js';
+import { MINUTE_MS } from '../../shared/time.js';
+import { MAXIMA, addInto } from '../metrics/formulas.js';
 import { keyBuilder, type BucketKind, type Keys } from './keys.js';
 import { RING_LAYOUT, RING_SLOTS, sumRing, type Counters } from './rings.js';
 
@@ -41,6 +42,8 @@ export interface AgentRecord {
   reason: string;
   category: string;
   since: number;
+  /** `since` as an ISO string, made when the record is read (the snapshot shows it for every agent). */
+  sinceIso: string;
   /** Queues the agent serves, when the login named them. */
   queues: string[];
 }
@@ -67,13 +70,24 @@ export interface StoreMeta {
   version: number;
 }
 
-export interface FloorState {
+/** A snapshot's time, from the store's meta (see Store.readFloor). */
+export interface FloorClock {
+  now: number;
+  dayStart: number;
+}
+
+export interface FloorState extends FloorClock {
   meta: StoreMeta;
+  /** The agents listed (logged in, or active within the hour), by id. */
   agents: AgentRecord[];
+  /** Each agent's totals, by its index in `agents`; an agent's counters always hold li, brk, talk, ans and end. */
+  agentBuckets: EntityBuckets[];
+  /** Each team's agents, as indexes into `agents`. */
+  teamMembers: ReadonlyMap<string, readonly number[]>;
   teamIds: string[];
   queueIds: string[];
   waiting: Map<string, { count: number; oldestTs: number | null }>;
-  buckets: Record<BucketKind, Map<string, EntityBuckets>>;
+  buckets: Record<'q' | 't', Map<string, EntityBuckets>>;
 }
 
 /** An agent is listed while logged in, and for 65 minutes after the minute of its latest event. */
@@ -164,108 +178,120 @@ export class Store {
   }
 
   /**
-   * Everything a snapshot at `now` needs: agents, waiting calls, and window and "today" totals per entity. Rings and
-   * day buckets are cached and only what changed since the last read is fetched again (see FloorCache).
+   * Everything a snapshot needs: agents, waiting calls, and window and "today" totals per entity. `clock` gives the
+   * snapshot's time and day period from the meta hash read here (the replay clock's "now" is the latest event time).
+   * Rings and day buckets are cached and only what changed since the last read is fetched again (see FloorCache); reads
+   * take turns, so that two snapshots computed at once never mix their updates of the cache.
    */
-  async readFloor(now: number, dayStart: number, windows: readonly WindowSpec[], extraQueueIds: readonly string[], extraTeamIds: readonly string[]): Promise<FloorState> {
+  readFloor(clock: (meta: StoreMeta) => FloorClock, windows: readonly WindowSpec[], extraQueueIds: readonly string[], extraTeamIds: readonly string[]): Promise<FloorState> {
+    const read = this.reading.then(() => this.readFloorNow(clock, windows, extraQueueIds, extraTeamIds));
+    this.reading = read.catch(() => {});
+    return read;
+  }
+
+  private async readFloorNow(clock: (meta: StoreMeta) => FloorClock, windows: readonly WindowSpec[], extraQueueIds: readonly string[], extraTeamIds: readonly string[]): Promise<FloorState> {
     const k = this.keys;
     const cache = this.cache;
-    const first = await this.reader
-      .multi()
-      .hgetall(k.meta())
-      .smembers(k.queues())
-      .zrangebyscore(k.changed(), `(${cache.version}`, '+inf')
-      .exec();
-    const [metaRaw, queueSet, changedList] = unwrap(first) as [Record<string, string>, string[], string[]];
+    // First round trip: meta, then (after it, so that nothing changed up to meta's version is missed) the entities
+    // changed since the cached version, and the waiting calls of the queues known at the last read.
+    const queuesBefore = cache.queueIds.length ? cache.queueIds : sortedUnique(extraQueueIds);
+    const first = this.reader.pipeline().hgetall(k.meta()).smembers(k.queues()).zrangebyscore(k.changed(), `(${cache.version}`, '+inf');
+    for (const q of queuesBefore) first.zcard(k.waiting(q)).zrange(k.waiting(q), 0, 0, 'WITHSCORES');
+    const r1 = unwrap(await first.exec());
+    const metaRaw = r1[0] as Record<string, string>;
     const meta = parseMeta(metaRaw);
+    const { now, dayStart } = clock(meta);
     const epoch = metaRaw.epoch ?? '';
     // everything is read again when the store is new, the day rolled over, or (first read) nothing is cached
     const full = cache.epoch !== epoch || cache.dayStart !== dayStart || meta.version < cache.version;
     if (full) cache.reset(epoch, dayStart);
-    const changed = new Set(full ? [] : changedList);
-    const stale = (kind: BucketKind, id: string) => full || changed.has(`${kind}:${id}`) || !cache.entities[kind].has(id);
+    const queueIds = sortedUnique([...extraQueueIds, ...(r1[1] as string[])]);
+    const waitingRead = new Map<string, Waiting>();
+    queuesBefore.forEach((q, i) => waitingRead.set(q, waitingOf(r1[3 + 2 * i], r1[4 + 2 * i])));
 
-    // Agents to consider: on a full read those logged in or active within the hour (the indexes); afterwards the ones
-    // cached plus any the apply script wrote since (an agent becomes active only through an event of its own).
+    // What changed, by kind ("<kind>:<id>"; the kind is one letter).
+    const changed: Record<BucketKind, Set<string>> = { q: new Set(), t: new Set(), a: new Set() };
+    if (!full) for (const e of r1[2] as string[]) changed[e[0] as BucketKind]?.add(e.slice(2));
+
+    // Agents to read: on a full read those logged in or active within the hour (the indexes); afterwards the ones the
+    // apply script wrote since (an agent becomes active only through an event of its own).
     const since = now - AGENT_LISTED_MS;
-    let candidates: string[];
+    let agentsToRead = [...changed.a];
     if (full) {
-      const lists = unwrap(await this.reader.multi().smembers(k.agentsOn()).zrangebyscore(k.agents(), since, '+inf').exec()) as [string[], string[]];
-      candidates = [...new Set([...lists[0], ...lists[1]])];
-    } else {
-      candidates = [...new Set([...cache.entities.a.keys(), ...changedList.filter((e) => e.startsWith('a:')).map((e) => e.slice(2))])];
+      const lists = unwrap(await this.reader.pipeline().smembers(k.agentsOn()).zrangebyscore(k.agents(), since, '+inf').exec()) as [string[], string[]];
+      agentsToRead = [...new Set([...lists[0], ...lists[1]])];
     }
-    const queueIds = [...new Set([...extraQueueIds, ...queueSet])].sort();
-    const agentPipe = this.reader.pipeline();
-    const agentsToRead = candidates.filter((id) => stale('a', id));
+    // Queues and teams: those changed or not cached yet (teams first seen through an agent read now follow below).
+    const stale = (kind: 'q' | 't', ids: Iterable<string>) => [...ids].filter((id) => changed[kind].has(id) || !cache.entities[kind].has(id));
+    const entitiesToRead: [BucketKind, string][] = [
+      ...stale('q', queueIds).map((id) => ['q', id] as [BucketKind, string]),
+      ...stale('t', new Set([...extraTeamIds, ...changed.t, ...cache.entities.t.keys()])).map((id) => ['t', id] as [BucketKind, string]),
+    ];
+    const newQueues = queueIds.filter((q) => !waitingRead.has(q));
+    const second = this.reader.pipeline();
     for (const id of agentsToRead) {
-      agentPipe.hmget(k.agent(id), 'team', 'name', 'st', 'r', 'c', 'since', 'qs', 'at').getBuffer(k.ring('a', id)).hgetall(k.dayBucket('a', id, dayStart));
+      second.hmget(k.agent(id), ...AGENT_FIELDS).getBuffer(k.ring('a', id)).hgetall(k.dayBucket('a', id, dayStart));
     }
-    for (const q of queueIds) agentPipe.zcard(k.waiting(q)).zrange(k.waiting(q), 0, 0, 'WITHSCORES');
-    const second = unwrap(await agentPipe.exec());
-    agentsToRead.forEach((agentId, i) => {
-      const [team, name, st, r, c, since, qs, at] = second[3 * i] as (string | null)[];
-      const record: AgentRecord | null = st
-        ? {
-            agentId,
-            teamId: team ?? 'unassigned',
-            name: name ?? agentId,
-            state: st as AgentRecord['state'],
-            reason: r ?? '',
-            category: c ?? '',
-            since: Number(since),
-            // Lua's cjson writes an empty list as {}: anything but a list is no queues
-            queues: qs ? [JSON.parse(qs)].flatMap((x: unknown) => (Array.isArray(x) ? (x as string[]) : [])) : [],
-          }
-        : null;
-      // listed until the end of the minute of its latest event plus 65 minutes (as the activity index scores it)
-      const activeUntil = at ? Math.floor(Number(at) / MINUTE_MS) * MINUTE_MS + MINUTE_MS - 1 : 0;
-      cache.put('a', agentId, second[3 * i + 1] as Buffer | null, numbers(second[3 * i + 2] as Record<string, string>), record, activeUntil);
+    for (const [kind, id] of entitiesToRead) second.getBuffer(k.ring(kind, id)).hgetall(k.dayBucket(kind, id, dayStart));
+    for (const q of newQueues) second.zcard(k.waiting(q)).zrange(k.waiting(q), 0, 0, 'WITHSCORES');
+    const r2 = agentsToRead.length || entitiesToRead.length || newQueues.length ? unwrap(await second.exec()) : [];
+    agentsToRead.forEach((id, i) => {
+      const { record, activeUntil } = agentRecord(id, r2[3 * i] as (string | null)[]);
+      cache.entities.a.set(id, new CachedEntity('a', r2[3 * i + 1] as Buffer | null, numbers(r2[3 * i + 2] as Record<string, string>), record, activeUntil));
     });
-    const agentIds = candidates
-      .filter((id) => {
-        const e = cache.entities.a.get(id);
-        return e?.record && (e.record.state !== 'out' || e.activeUntil >= since);
-      })
-      .sort();
-    const waiting = new Map<string, { count: number; oldestTs: number | null }>();
-    const w0 = 3 * agentsToRead.length;
-    queueIds.forEach((q, i) => {
-      const count = Number(second[w0 + 2 * i]);
-      const oldest = second[w0 + 2 * i + 1] as string[];
-      waiting.set(q, { count, oldestTs: oldest.length === 2 ? Number(oldest[1]) : null });
-    });
-    const agents = agentIds.flatMap((id) => cache.entities.a.get(id)?.record ?? []);
-
-    // Teams: the configured ones and any with an agent logged in or active within the hour.
-    const teamIds = [...new Set([...extraTeamIds, ...agents.map((a) => a.teamId)])].sort();
-    const entities: [BucketKind, string[]][] = [['q', queueIds], ['t', teamIds]];
-    const toRead = entities.flatMap(([kind, ids]) => ids.filter((id) => stale(kind, id)).map((id) => [kind, id] as const));
-    const third = this.reader.pipeline();
-    for (const [kind, id] of toRead) third.getBuffer(k.ring(kind, id)).hgetall(k.dayBucket(kind, id, dayStart));
-    const thirdResults = toRead.length ? unwrap(await third.exec()) : [];
-    toRead.forEach(([kind, id], i) => cache.put(kind, id, thirdResults[2 * i] as Buffer | null, numbers(thirdResults[2 * i + 1] as Record<string, string>)));
-    cache.keepOnly({ q: queueIds, t: teamIds, a: agentIds });
-    cache.version = meta.version;
+    const e0 = 3 * agentsToRead.length;
+    entitiesToRead.forEach(([kind, id], i) => cache.entities[kind].set(id, new CachedEntity(kind, r2[e0 + 2 * i] as Buffer | null, numbers(r2[e0 + 2 * i + 1] as Record<string, string>))));
+    const w0 = e0 + 2 * entitiesToRead.length;
+    newQueues.forEach((q, i) => waitingRead.set(q, waitingOf(r2[w0 + 2 * i], r2[w0 + 2 * i + 1])));
+    const waiting = new Map(queueIds.map((q) => [q, waitingRead.get(q)!]));
 
     const currentMinute = Math.floor(now / MINUTE_MS);
-    const buckets: FloorState['buckets'] = { q: new Map(), t: new Map(), a: new Map() };
-    for (const kind of ['q', 't', 'a'] as const) {
-      for (const [id, e] of cache.entities[kind]) buckets[kind].set(id, { windows: e.sums(kind, currentMinute, windows), today: e.day });
+    const nested = [...windows].sort((a, b) => a.minutes - b.minutes);
+    const listing = cache.listAgents(agentsToRead, since, currentMinute, nested);
+
+    // Teams: the configured ones and any with an agent listed.
+    const teamIds = sortedUnique([...extraTeamIds, ...listing.members.keys()]);
+    const missing = teamIds.filter((id) => !cache.entities.t.has(id));
+    if (missing.length) {
+      const third = this.reader.pipeline();
+      for (const id of missing) third.getBuffer(k.ring('t', id)).hgetall(k.dayBucket('t', id, dayStart));
+      const r3 = unwrap(await third.exec());
+      missing.forEach((id, i) => cache.entities.t.set(id, new CachedEntity('t', r3[2 * i] as Buffer | null, numbers(r3[2 * i + 1] as Record<string, string>))));
     }
-    return { meta, agents, teamIds, queueIds, waiting, buckets };
+    const buckets = { q: new Map<string, EntityBuckets>(), t: new Map<string, EntityBuckets>() };
+    for (const [kind, ids] of [['q', queueIds], ['t', teamIds]] as const) {
+      // every id listed is cached: more cached means some are no longer listed
+      if (cache.entities[kind].size > ids.length) {
+        const keep = new Set(ids);
+        for (const id of cache.entities[kind].keys()) if (!keep.has(id)) cache.entities[kind].delete(id);
+      }
+      for (const id of ids) buckets[kind].set(id, cache.entities[kind].get(id)!.bucketsAt(currentMinute, nested));
+    }
+    cache.version = meta.version;
+    cache.queueIds = queueIds;
+    // copies: the cache's listing is patched in place by the next read (its members only change in a new listing)
+    return { meta, now, dayStart, agents: listing.agents.slice(), agentBuckets: listing.buckets.slice(), teamMembers: listing.members, teamIds, queueIds, waiting, buckets };
   }
 
-  /** The 15-minute interval buckets (the series) of queues or teams, by id and bucket start. */
-  async readIntervals(kind: 'q' | 't', ids: readonly string[], starts: readonly number[]): Promise<Map<string, Map<number, Counters>>> {
+  /**
+   * The 15-minute interval buckets (the series) of queues or teams, by id and bucket start; only `fields` of each when
+   * given (a team's buckets also hold two fields per agent, which most readers do not need).
+   */
+  async readIntervals(kind: 'q' | 't', ids: readonly string[], starts: readonly number[], fields?: readonly string[]): Promise<Map<string, Map<number, Counters>>> {
     const pipe = this.reader.pipeline();
-    for (const id of ids) for (const start of starts) pipe.hgetall(this.keys.intervalBucket(kind, id, start));
+    for (const id of ids) {
+      for (const start of starts) {
+        if (fields) pipe.hmget(this.keys.intervalBucket(kind, id, start), ...fields);
+        else pipe.hgetall(this.keys.intervalBucket(kind, id, start));
+      }
+    }
     const results = ids.length && starts.length ? unwrap(await pipe.exec()) : [];
     const out = new Map<string, Map<number, Counters>>();
     ids.forEach((id, i) => {
       const byStart = new Map<number, Counters>();
       starts.forEach((start, j) => {
-        const raw = results[i * starts.length + j] as Record<string, string>;
+        const reply = results[i * starts.length + j];
+        const raw = fields ? Object.fromEntries(fields.flatMap((f, k) => ((reply as (string | null)[])[k] === null ? [] : [[f, (reply as string[])[k]!]]))) : (reply as Record<string, string>);
         if (Object.keys(raw).length) byStart.set(start, numbers(raw));
       });
       out.set(id, byStart);
@@ -286,58 +312,218 @@ export class Store {
   }
 
   private readonly cache = new FloorCache();
+  /** The latest readFloor (the next one waits for it). */
+  private reading: Promise<unknown> = Promise.resolve();
 }
 
 /**
  * What one process has read of the floor: each entity's ring and day totals (and an agent's record), with its window
  * sums for the current minute. The apply script lists every entity it writes in the `changed` index with its version,
- * so a read fetches only the entities changed since the version it last saw; a ring's minutes carry their minute, so
+ * so a read fetches only the entities changed since the version it last saw; a ring knows which minutes it holds, so
  * sums of an unchanged ring stay right as time moves on (they are recomputed once a minute).
  */
 class FloorCache {
   version = 0;
   epoch: string | null = null;
   dayStart = -1;
+  /** Every agent cached is listed (see listAgents); queues and teams are those of the last read. */
   entities: Record<BucketKind, Map<string, CachedEntity>> = { q: new Map(), t: new Map(), a: new Map() };
+  /** The queues of the last read: their waiting calls are read in the first round trip. */
+  queueIds: string[] = [];
+  private listing: Listing | null = null;
 
   reset(epoch: string, dayStart: number): void {
     this.version = 0;
     this.epoch = epoch;
     this.dayStart = dayStart;
     this.entities = { q: new Map(), t: new Map(), a: new Map() };
+    this.listing = null;
   }
 
-  put(kind: BucketKind, id: string, ring: Buffer | null, day: Counters, record: AgentRecord | null = null, activeUntil = 0): void {
-    this.entities[kind].set(id, new CachedEntity(ring, day, record, activeUntil));
-  }
-
-  keepOnly(ids: Record<BucketKind, string[]>): void {
-    for (const kind of ['q', 't', 'a'] as const) {
-      const keep = new Set(ids[kind]);
-      for (const id of this.entities[kind].keys()) if (!keep.has(id)) this.entities[kind].delete(id);
+  /**
+   * The agents listed (logged in, or active within the hour: activeUntil >= since), by id, with their totals at
+   * `currentMinute`. The listing is kept between reads and patched for the agents just read (`read`); it is made again
+   * when the minute turns (every sum moves on), an agent joins or leaves it or changes team, or a logged-out agent's
+   * hour runs out. Agents not listed leave the cache (an event of theirs brings them back).
+   */
+  listAgents(read: readonly string[], since: number, currentMinute: number, nested: readonly WindowSpec[]): Listing {
+    const listed = (e: CachedEntity | undefined): e is CachedEntity & { record: AgentRecord } =>
+      !!e?.record && (e.record.state !== 'out' || e.activeUntil >= since);
+    const l = this.listing;
+    const patch =
+      l !== null &&
+      l.minute === currentMinute &&
+      since <= l.firstExpiry &&
+      read.every((id) => {
+        const i = l.index.get(id);
+        const e = this.entities.a.get(id);
+        return i === undefined ? !listed(e) : listed(e) && e.record.teamId === l.agents[i]!.teamId;
+      });
+    if (patch) {
+      for (const id of read) {
+        const i = l.index.get(id);
+        const e = this.entities.a.get(id)!;
+        if (i === undefined) {
+          this.entities.a.delete(id);
+          continue;
+        }
+        l.agents[i] = e.record!;
+        l.buckets[i] = e.bucketsAt(currentMinute, nested);
+        if (e.record!.state === 'out') l.firstExpiry = Math.min(l.firstExpiry, e.activeUntil);
+      }
+      return l;
     }
+    const known = l?.index ?? new Map<string, number>();
+    const added = read.filter((id) => !known.has(id));
+    const order = added.length ? [...(l?.ids ?? []), ...added].sort() : (l?.ids ?? []);
+    const next: Listing = { minute: currentMinute, ids: [], index: new Map(), agents: [], buckets: [], members: new Map(), firstExpiry: Infinity };
+    for (const id of order) {
+      const e = this.entities.a.get(id);
+      if (!listed(e)) {
+        this.entities.a.delete(id);
+        continue;
+      }
+      next.index.set(id, next.ids.length);
+      next.ids.push(id);
+      next.agents.push(e.record);
+      next.buckets.push(e.bucketsAt(currentMinute, nested));
+      const members = next.members.get(e.record.teamId);
+      if (members) members.push(next.ids.length - 1);
+      else next.members.set(e.record.teamId, [next.ids.length - 1]);
+      if (e.record.state === 'out') next.firstExpiry = Math.min(next.firstExpiry, e.activeUntil);
+    }
+    this.listing = next;
+    return next;
   }
+}
+
+/** The agents listed at a read (FloorCache.listAgents). */
+interface Listing {
+  /** The minute their totals are for. */
+  minute: number;
+  /** Agent ids, sorted, and each one's index in the arrays. */
+  ids: string[];
+  index: Map<string, number>;
+  agents: AgentRecord[];
+  buckets: EntityBuckets[];
+  /** Each team's agents, as indexes into the arrays. */
+  members: Map<string, number[]>;
+  /** The earliest activeUntil of a logged-out agent listed: past it, that agent leaves the listing. */
+  firstExpiry: number;
 }
 
 class CachedEntity {
   private summedAt = -1;
-  private summed: Record<string, Counters> = {};
+  private buckets: EntityBuckets | null = null;
+  readonly day: Counters;
   constructor(
-    readonly ring: Buffer | null,
-    readonly day: Counters,
-    readonly record: AgentRecord | null,
+    private readonly kind: BucketKind,
+    private readonly ring: Buffer | null,
+    day: Counters,
+    readonly record: AgentRecord | null = null,
     /** An agent's latest event's minute end (it is listed for 65 minutes after it). */
-    readonly activeUntil: number,
-  ) {}
+    readonly activeUntil = 0,
+  ) {
+    this.day = kind === 'a' ? agentTotals(day) : day;
+  }
 
-  sums(kind: BucketKind, currentMinute: number, windows: readonly WindowSpec[]): Record<string, Counters> {
-    if (this.summedAt !== currentMinute) {
-      this.summed = Object.fromEntries(windows.map((w) => [w.name, sumRing(kind, this.ring, currentMinute - w.minutes, currentMinute)]));
+  /**
+   * The window sums at the current minute; a new object when they change (a snapshot may still hold the old one).
+   * When the minute has just turned, sums without maxima move on by one minute: each window drops its first minute
+   * and takes the new one (two minutes read instead of all 61, at every agent's turn of the minute).
+   */
+  bucketsAt(currentMinute: number, nested: readonly WindowSpec[]): EntityBuckets {
+    if (this.summedAt !== currentMinute || !this.buckets) {
+      const windows =
+        this.buckets && this.summedAt === currentMinute - 1 && SUMS_ONLY[this.kind]
+          ? shiftedSums(this.kind, this.ring, this.buckets.windows, currentMinute, nested)
+          : windowSums(this.kind, this.ring, currentMinute, nested);
+      this.buckets = { windows, today: this.day };
       this.summedAt = currentMinute;
     }
-    return this.summed;
+    return this.buckets;
   }
 }
+
+/** Kinds whose ring fields are all sums (no maxima): their window sums can move on a minute by subtraction. */
+const SUMS_ONLY = Object.fromEntries(
+  (['q', 't', 'a'] as const).map((kind) => [kind, Object.keys(RING_LAYOUT[kind].fields).every((f) => !MAXIMA.has(f))]),
+) as Record<BucketKind, boolean>;
+
+/** Window sums at `currentMinute` from those at the minute before (sums only: see SUMS_ONLY). */
+function shiftedSums(kind: BucketKind, ring: Buffer | null, before: Record<string, Counters>, currentMinute: number, nested: readonly WindowSpec[]): Record<string, Counters> {
+  const added = sumRing(kind, ring, currentMinute, currentMinute);
+  const out: Record<string, Counters> = {};
+  for (const w of nested) {
+    const was = before[w.name] ?? {};
+    const dropped = sumRing(kind, ring, currentMinute - 1 - w.minutes, currentMinute - 1 - w.minutes);
+    // a field that sums to 0 is left out, as a sum made afresh leaves it out
+    const t: Counters = {};
+    for (const f of new Set([...Object.keys(was), ...Object.keys(added)])) {
+      const v = (was[f] ?? 0) - (dropped[f] ?? 0) + (added[f] ?? 0);
+      if (v !== 0) t[f] = v;
+    }
+    out[w.name] = kind === 'a' ? agentTotals(t) : t;
+  }
+  return out;
+}
+
+/**
+ * The rolling windows' totals of a ring at `currentMinute`. The windows all end at the current minute and come
+ * shortest first, so each is the one before plus the minutes that one leaves out: every minute is read once.
+ */
+function windowSums(kind: BucketKind, ring: Buffer | null, currentMinute: number, nested: readonly WindowSpec[]): Record<string, Counters> {
+  const out: Record<string, Counters> = {};
+  let acc: Counters = {};
+  let summedFrom = currentMinute + 1;
+  for (const w of nested) {
+    const first = currentMinute - w.minutes;
+    acc = addInto({ ...acc }, sumRing(kind, ring, first, summedFrom - 1));
+    summedFrom = Math.min(summedFrom, first);
+    out[w.name] = kind === 'a' ? agentTotals(acc) : acc;
+  }
+  return out;
+}
+
+/**
+ * An agent's totals with every field present (0 when absent): the snapshot reads them for every agent, and one object
+ * shape keeps those reads fast.
+ */
+const agentTotals = (c: Counters): Counters => ({ li: c.li ?? 0, brk: c.brk ?? 0, talk: c.talk ?? 0, ans: c.ans ?? 0, end: c.end ?? 0 });
+
+/** The agent hash fields a snapshot reads (server/store/keys.ts). */
+const AGENT_FIELDS = ['team', 'name', 'st', 'r', 'c', 'since', 'qs', 'at'] as const;
+
+/** An agent's record from its hash (AGENT_FIELDS; null without a state), and until when it is listed though logged out. */
+function agentRecord(agentId: string, [team, name, st, r, c, since, qs, at]: (string | null)[]): { record: AgentRecord | null; activeUntil: number } {
+  const record: AgentRecord | null = st
+    ? {
+        agentId,
+        teamId: team ?? 'unassigned',
+        name: name ?? agentId,
+        state: st as AgentRecord['state'],
+        reason: r ?? '',
+        category: c ?? '',
+        since: Number(since),
+        sinceIso: new Date(Number(since)).toISOString(),
+        // Lua's cjson writes an empty list as {}: anything but a list is no queues
+        queues: qs ? [JSON.parse(qs)].flatMap((x: unknown) => (Array.isArray(x) ? (x as string[]) : [])) : [],
+      }
+    : null;
+  // listed until the end of the minute of its latest event plus 65 minutes (as the activity index scores it)
+  const activeUntil = at ? Math.floor(Number(at) / MINUTE_MS) * MINUTE_MS + MINUTE_MS - 1 : 0;
+  return { record, activeUntil };
+}
+
+type Waiting = { count: number; oldestTs: number | null };
+
+/** A queue's waiting calls from ZCARD and ZRANGE 0 0 WITHSCORES of its waiting set. */
+function waitingOf(count: unknown, oldest: unknown): Waiting {
+  const o = oldest as string[];
+  return { count: Number(count), oldestTs: o.length === 2 ? Number(o[1]) : null };
+}
+
+const sortedUnique = (ids: Iterable<string>): string[] => [...new Set(ids)].sort();
 
 function unwrap(results: [Error | null, unknown][] | null): unknown[] {
   return (results ?? []).map(([err, v]) => {

@@ -5,8 +5,11 @@
   KEYS[1]  the meta hash (its version is bumped when an alert is raised, cleared or changed, so screens update)
   ARGV[1]  key prefix, e.g. "fw:"
   ARGV[2]  now, epoch ms
-  ARGV[3]  JSON array of conditions: { key, rule, subject, subjectName, severity, enter, exit, forMs, clearForMs,
-           value, threshold } (server/alerts/rules.ts)
+  ARGV[3]  JSON { conditions, quiet }: conditions is an array of { key, rule, subject, subjectName, severity, enter,
+           exit, forMs, clearForMs, value, threshold } (server/alerts/rules.ts); quiet lists the keys of the other
+           conditions evaluated, which do not enter and which the caller believes have no state (so they would not
+           move). If one of them has a state after all (another process's evaluation made it), nothing is done and
+           {"retry":true} is returned: the caller sends every condition in full.
   ARGV[4]  how long cleared alerts stay listed, ms
 
   Per condition the state (<prefix>alertstate:<key>, a hash: phase, since, id) moves:
@@ -22,13 +25,16 @@
 local meta = KEYS[1]
 local P = ARGV[1]
 local now = tonumber(ARGV[2])
-local conditions = cjson.decode(ARGV[3])
+local input = cjson.decode(ARGV[3])
+local conditions, quiet = input.conditions, input.quiet
 local keepClearedMs = tonumber(ARGV[4])
 
 local statesKey = P .. 'alertstates'
 local activeKey = P .. 'alerts:active'
 local clearedKey = P .. 'alerts:cleared'
 local changed = false
+-- the keys in the states set (kept in step with it below)
+local hasState = {}
 
 local function log(kind, detail)
   redis.call('XADD', P .. 'dutylog', 'MAXLEN', '~', 100000, '*', 'at', now, 'kind', kind, 'actor', 'system', 'detail', cjson.encode(detail))
@@ -41,6 +47,7 @@ local function raise(c, sk)
   redis.call('ZADD', activeKey, now, id)
   redis.call('HSET', sk, 'phase', 'raised', 'since', now, 'id', id)
   redis.call('SADD', statesKey, c.key)
+  hasState[c.key] = true
   log('alert.raised', { id = id, rule = c.rule, subject = c.subject, subjectName = c.subjectName, value = c.value, threshold = c.threshold })
   changed = true
 end
@@ -53,6 +60,7 @@ local function clear(key, sk, id)
   redis.call('EXPIRE', akey, 86400)
   redis.call('DEL', sk)
   redis.call('SREM', statesKey, key)
+  hasState[key] = nil
   local h = redis.call('HMGET', akey, 'rule', 'subjectName')
   log('alert.cleared', { id = id, rule = h[1], subjectName = h[2] })
   changed = true
@@ -68,12 +76,14 @@ local function step(c, enter, exit)
       else
         redis.call('HSET', sk, 'phase', 'pending', 'since', now)
         redis.call('SADD', statesKey, c.key)
+        hasState[c.key] = true
       end
     end
   elseif phase == 'pending' then
     if not enter then
       redis.call('DEL', sk)
       redis.call('SREM', statesKey, c.key)
+      hasState[c.key] = nil
     elseif now - since >= c.forMs then raise(c, sk) end
   elseif phase == 'raised' then
     if exit then
@@ -91,13 +101,22 @@ end
 
 local lastEval = tonumber(redis.call('HGET', meta, 'alertsEvaluatedAt') or '0')
 local current = now >= lastEval
-if current then redis.call('HSET', meta, 'alertsEvaluatedAt', now) end
+if current then
+  for _, key in ipairs(redis.call('SMEMBERS', statesKey)) do hasState[key] = true end
+  for _, key in ipairs(quiet) do
+    if hasState[key] then return cjson.encode({ retry = true }) end
+  end
+  redis.call('HSET', meta, 'alertsEvaluatedAt', now)
+end
 
+-- Only subjects with a state (pending, raised, clearing) or whose enter level is passed can move: an idle condition
+-- that does not enter changes nothing, so it is not looked up. Quiet conditions are produced, so they are seen.
 local seen = {}
+for _, key in ipairs(quiet) do seen[key] = true end
 for i = 1, (current and #conditions or 0) do
   local c = conditions[i]
   seen[c.key] = c
-  step(c, c.enter, c.exit)
+  if c.enter or hasState[c.key] then step(c, c.enter, c.exit) end
 end
 -- conditions no longer produced: their subject is gone, which ends them
 for _, key in ipairs(current and redis.call('SMEMBERS', statesKey) or {}) do

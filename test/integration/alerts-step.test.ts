@@ -11,6 +11,7 @@ import { AlertsStore } from '../../server/store/alerts-store.js';
 import type { DutyLog } from '../../server/store/duty-log.js';
 import { keyBuilder } from '../../server/store/keys.js';
 import { deletePrefix, newRedis, randomPrefix } from '../support/redis.js';
+import { Random } from '../../server/ingest/simulator/random.js';
 
 let redis: Redis | null = null;
 let other: Redis | null = null;
@@ -22,14 +23,10 @@ afterEach(async () => {
   prefix = '';
 });
 
+/** A seeded uniform [0, 1) source: the simulator's PRNG. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 const SUBJECTS: AlertSubject[] = [

@@ -10,6 +10,7 @@ import { rollingWindowSpecs } from '../../server/metrics/snapshot.js';
 import { Store } from '../../server/store/store.js';
 import { ManualClock, startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
 import { newRedis } from '../support/redis.js';
+import { Random } from '../../server/ingest/simulator/random.js';
 
 let fw: TestFloorwatch | null = null;
 let redis: Redis | null = null;
@@ -20,15 +21,10 @@ afterEach(async () => {
   redis = null;
 });
 
-/** mulberry32: a small seeded PRNG. */
+/** A seeded uniform [0, 1) source: the simulator's PRNG. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 const AGENTS = Array.from({ length: 12 }, (_, i) => `a${i}`);

@@ -10,6 +10,7 @@ import { keyBuilder } from '../../server/store/keys.js';
 import { RING_LAYOUT, RING_SLOTS, ringTop, sumRing } from '../../server/store/rings.js';
 import { Store } from '../../server/store/store.js';
 import { deletePrefix, newRedis, randomPrefix } from '../support/redis.js';
+import { Random } from '../../server/ingest/simulator/random.js';
 
 /** An event without its id (post adds it); Omit over each member of the union. */
 type EventBody = AcdEventInput extends infer E ? (E extends unknown ? Omit<E, 'id'> : never) : never;
@@ -47,15 +48,10 @@ function floor() {
   return { prefix, keys: keyBuilder(prefix), store, post };
 }
 
-/** A tiny deterministic PRNG (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** A seeded uniform [0, 1) source: the simulator's PRNG. */
+function rng(seed: number): () => number {
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 type State = 'out' | 'idle' | 'talking' | 'wrap' | 'not_ready';

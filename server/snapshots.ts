@@ -49,11 +49,11 @@ export class SnapshotService {
         this.config.queues.map((q) => q.id),
         this.config.teams.map((t) => t.id),
       ),
-      this.alerts.readControls(this.wall.now()),
+      this.alerts.readControls(wallNow),
     ]);
     const { now, dayStart } = floor;
     const thresholds = effectiveThresholds(this.config.alerts, controls.thresholdOverrides);
-    const metrics = buildSnapshot({ floor, now, wallNow: this.wall.now(), dayStart, config: this.config, alertSettings: alertSettings(thresholds) });
+    const metrics = buildSnapshot({ floor, now, wallNow, dayStart, config: this.config, alertSettings: alertSettings(thresholds) });
     const runs = await this.series.currentRuns(now, floor.queueIds, floor.teamIds, thresholds);
     for (const q of metrics.queues) q.ahtRun = runs.queues.get(q.queueId) ?? null;
     for (const t of metrics.teams) t.ahtRun = runs.teams.get(t.teamId) ?? null;

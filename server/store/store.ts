@@ -92,7 +92,7 @@ export interface FloorState extends FloorClock {
 
 /** An agent is listed while logged in, and for 65 minutes after the minute of its latest event. */
 const AGENT_LISTED_MS = 65 * MINUTE_MS;
-/** A ring outlives its latest write by a little more than it covers (64 minutes). */
+/** A ring outlives its latest minute by a little more than it covers (RING_SLOTS minutes); renewed when that moves on. */
 const RING_TTL_SEC = 2 * 3600;
 const DAY_TTL_SEC = 3 * 86_400;
 /** A call still in queue or in progress; one that is over is kept a while longer than the lateness (late events). */
@@ -291,7 +291,7 @@ export class Store {
       const byStart = new Map<number, Counters>();
       starts.forEach((start, j) => {
         const reply = results[i * starts.length + j];
-        const raw = fields ? Object.fromEntries(fields.flatMap((f, k) => ((reply as (string | null)[])[k] === null ? [] : [[f, (reply as string[])[k]!]]))) : (reply as Record<string, string>);
+        const raw = fields ? present(fields, reply as (string | null)[]) : (reply as Record<string, string>);
         if (Object.keys(raw).length) byStart.set(start, numbers(raw));
       });
       out.set(id, byStart);
@@ -524,6 +524,15 @@ function waitingOf(count: unknown, oldest: unknown): Waiting {
 }
 
 const sortedUnique = (ids: Iterable<string>): string[] => [...new Set(ids)].sort();
+
+/** The fields an HMGET found (null: absent), by name. */
+function present(fields: readonly string[], values: readonly (string | null)[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  fields.forEach((f, i) => {
+    if (values[i] !== null) out[f] = values[i]!;
+  });
+  return out;
+}
 
 function unwrap(results: [Error | null, unknown][] | null): unknown[] {
   return (results ?? []).map(([err, v]) => {

@@ -7,7 +7,7 @@ export type IntervalMinutes = (typeof SERIES_INTERVALS)[number];
 export type SeriesKind = 'queue' | 'team' | 'floor';
 
 /** A team's figures for one interval: the team window's, with the dispersion but without the per-agent list. */
-export type TeamPoint = Omit<TeamWindow, 'agentBreakRates'> & { agentsCounted: number };
+export type TeamPoint = Omit<TeamWindow, 'agentBreakRates'>;
 
 export interface SeriesPoint {
   /** ISO start of the interval (intervals are aligned to the site's local clock). */

@@ -106,6 +106,8 @@ export interface TeamWindow {
   ahtSeconds: number | null;
   /** Each counted agent's own break rate (agents with under the minimum logged-in time are left out). */
   agentBreakRates: AgentRate[];
+  /** Agents counted in the dispersion (the length of agentBreakRates, also where the board leaves those out). */
+  agentsCounted: number;
   agentsExcluded: number;
   meanAgentBreakRate: number | null;
   /** Population standard deviation of the agents' break rates. */

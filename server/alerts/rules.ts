@@ -115,7 +115,7 @@ export function evaluateRules(s: MetricsSnapshot, t: AlertThresholds, callbackMo
     const subject: AlertSubject = { kind: 'team', id: team.teamId, teamId: team.teamId };
     const b = t.breakControl;
     const bw = team.windows[b.window];
-    const counted = bw.agentBreakRates.length >= b.minAgents;
+    const counted = bw.agentsCounted >= b.minAgents;
     const cv = bw.breakRateCv;
     out.push(
       cond('break_out_of_control', subject, team.name, {

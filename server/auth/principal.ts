@@ -67,6 +67,14 @@ export function projectSnapshot(s: Snapshot, view: ViewKey): Snapshot {
 /** The team's windows with the per-agent break rates left out, except in the window `keep` (if given). */
 function withoutAgentRates(windows: PerWindow<TeamWindow>, keep?: WindowName): PerWindow<TeamWindow> {
   const out = { ...windows };
-  for (const w of WINDOW_NAMES) if (w !== keep) out[w] = { ...windows[w], agentBreakRates: [] };
+  for (const w of WINDOW_NAMES) if (w !== keep) out[w] = teamWindowWithoutRates(windows[w]);
   return out;
+}
+
+/** A team window with an empty agentBreakRates. Its fields are copied one by one, not spread: the snapshot makes the
+ * list when it is read (see BreakRates in server/metrics/formulas.ts), and spreading would read it. */
+function teamWindowWithoutRates(w: TeamWindow): TeamWindow {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(w) as (keyof TeamWindow)[]) out[key] = key === 'agentBreakRates' ? [] : w[key];
+  return out as unknown as TeamWindow;
 }

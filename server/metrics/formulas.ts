@@ -114,6 +114,7 @@ export function teamFigures(t: Totals): TeamFigures {
 
 export interface BreakDispersion {
   agentBreakRates: AgentRate[];
+  agentsCounted: number;
   agentsExcluded: number;
   meanAgentBreakRate: number | null;
   breakRateSd: number | null;
@@ -132,41 +133,48 @@ export function breakDispersion(
 ): BreakDispersion {
   const rates = new BreakRates(minLoggedInMs);
   for (const a of agents) rates.add(a.agentId, a.name, a.loggedInMs, a.breakMs);
-  return rates.dispersion(cvLimit);
+  return rates.addTo({}, cvLimit);
 }
 
-/** An agent's break rate. A class, not an object literal: the snapshot has one per agent and window (see AgentRow in
- * ./snapshot.ts for why). */
-class BreakRate implements AgentRate {
-  constructor(
-    readonly agentId: string,
-    readonly name: string,
-    readonly breakRate: number,
-    readonly loggedInSeconds: number,
-  ) {}
-}
-
-/** breakDispersion one agent at a time (the snapshot's agents' figures are in arrays, not objects). */
+/**
+ * breakDispersion one agent at a time. The agents' rates are kept in arrays and `agentBreakRates` is made from them
+ * when first read: a snapshot has one rate per agent and window (40,000 at 10,000 agents), and most of them are never
+ * read in the process (the board's message leaves out all but one window; the alert rules read only the CV), so
+ * making them as objects up front was garbage-collection work for nothing. Read it once: each read makes the list.
+ */
 export class BreakRates {
-  private readonly rates: AgentRate[] = [];
+  private readonly agentIds: string[] = [];
+  private readonly names: string[] = [];
+  private readonly rates: number[] = [];
+  private readonly loggedInMs: number[] = [];
   private excluded = 0;
   constructor(private readonly minLoggedInMs: number) {}
 
   add(agentId: string, name: string, loggedInMs: number, breakMs: number): void {
     if (loggedInMs <= 0) return;
-    if (loggedInMs < this.minLoggedInMs) this.excluded++;
-    else this.rates.push(new BreakRate(agentId, name, breakMs / loggedInMs, loggedInMs / 1000));
+    if (loggedInMs < this.minLoggedInMs) {
+      this.excluded++;
+      return;
+    }
+    this.agentIds.push(agentId);
+    this.names.push(name);
+    this.rates.push(breakMs / loggedInMs);
+    this.loggedInMs.push(loggedInMs);
   }
 
-  dispersion(cvLimit: number): BreakDispersion {
-    const d = dispersion(this.rates.map((x) => x.breakRate));
-    return {
-      agentBreakRates: this.rates,
+  /** `figures` with the dispersion's fields added; agentBreakRates is a getter that makes the list (see above). */
+  addTo<T extends object>(figures: T, cvLimit: number): T & BreakDispersion {
+    const d = dispersion(this.rates);
+    const { agentIds, names, rates, loggedInMs } = this;
+    const agentBreakRates = (): AgentRate[] => agentIds.map((agentId, i) => ({ agentId, name: names[i]!, breakRate: rates[i]!, loggedInSeconds: loggedInMs[i]! / 1000 }));
+    Object.defineProperty(figures, 'agentBreakRates', { get: agentBreakRates, enumerable: true });
+    return Object.assign(figures as T & { agentBreakRates: AgentRate[] }, {
+      agentsCounted: rates.length,
       agentsExcluded: this.excluded,
       meanAgentBreakRate: d.mean,
       breakRateSd: d.sd,
       breakRateCv: d.cv,
       inControl: d.cv === null ? null : d.cv < cvLimit,
-    };
+    });
   }
 }

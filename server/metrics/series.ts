@@ -59,8 +59,8 @@ export function teamPoint(t: Totals, minLoggedInMs: number, breakCvLimit: number
     else a.breakMs += v;
     agents.set(agentId, a);
   }
-  const { agentBreakRates, ...dispersion } = breakDispersion([...agents.values()], minLoggedInMs, breakCvLimit);
-  return { ...teamFigures(withDerived(fields)), ...dispersion, agentsCounted: agentBreakRates.length };
+  const { agentBreakRates: _listed, ...dispersion } = breakDispersion([...agents.values()], minLoggedInMs, breakCvLimit);
+  return { ...teamFigures(withDerived(fields)), ...dispersion };
 }
 
 export function buildSeries(input: SeriesInput): Series {

@@ -77,11 +77,52 @@ function stateField(agent: AgentRecord): string {
   return field;
 }
 
-// The objects a snapshot has one of per agent (its row, its windows) and per agent and team window (its break rate)
-// are made by classes, not object literals: V8 puts the objects of a literal that keep surviving straight into the old
-// generation ("pretenuring"), and at 10,000 agents that is some 12 MB of fresh old-generation memory per snapshot,
-// which cost more than the figures themselves; a class's instances start young like any short-lived object. Fields
-// are declared in the order the snapshot's JSON lists them.
+/**
+ * Every agent's figures in a snapshot, in one typed array: per agent and window (window index w, in WINDOW_NAMES
+ * order) the whole milliseconds and counts they come from, FIGURES numbers at (agent index * windows + w) * FIGURES.
+ * The rows and windows below read them; seconds and rates are worked out when read, and when sent (toJSON). At 10,000
+ * agents a snapshot has 40,000 agent windows: as objects holding fractions (each a heap object of its own in V8) they
+ * were some 12 MB of young objects per snapshot, and copying them through garbage collection was most of a
+ * snapshot's time. A typed array's numbers live outside the JS heap.
+ */
+const FIGURES = 5;
+const LI = 0, BRK = 1, TALK = 2, ANS = 3, END = 4;
+
+class AgentFigures implements AgentWindow {
+  constructor(
+    private readonly figures: Float64Array,
+    private readonly at: number,
+  ) {}
+  get loggedInSeconds() {
+    return this.figures[this.at + LI]! / 1000;
+  }
+  get breakSeconds() {
+    return this.figures[this.at + BRK]! / 1000;
+  }
+  get talkSeconds() {
+    return this.figures[this.at + TALK]! / 1000;
+  }
+  get breakRate() {
+    return ratio(this.figures[this.at + BRK]!, this.figures[this.at + LI]!);
+  }
+  get utilisation() {
+    return ratio(this.figures[this.at + TALK]!, this.figures[this.at + LI]!);
+  }
+  get callsAnswered() {
+    return this.figures[this.at + ANS]!;
+  }
+  get callsHandled() {
+    return this.figures[this.at + END]!;
+  }
+  toJSON(): AgentWindow {
+    const { loggedInSeconds, breakSeconds, talkSeconds, breakRate, utilisation, callsAnswered, callsHandled } = this;
+    return { loggedInSeconds, breakSeconds, talkSeconds, breakRate, utilisation, callsAnswered, callsHandled };
+  }
+}
+
+/** An agent's row; its windows are views of the snapshot's figures, made when read. A class, not an object literal:
+ * V8 puts the objects of a literal that keep surviving straight into the old generation ("pretenuring"); a class's
+ * instances start young like any short-lived object. */
 class AgentRow implements AgentSnapshot {
   constructor(
     readonly agentId: string,
@@ -92,20 +133,16 @@ class AgentRow implements AgentSnapshot {
     readonly reason: string | null,
     readonly reasonCategory: NotReadyCategory | null,
     readonly since: string,
-    readonly windows: PerWindow<AgentWindow>,
+    private readonly figures: Float64Array,
+    private readonly at: number,
   ) {}
-}
-
-class AgentFigures implements AgentWindow {
-  constructor(
-    readonly loggedInSeconds: number,
-    readonly breakSeconds: number,
-    readonly talkSeconds: number,
-    readonly breakRate: number | null,
-    readonly utilisation: number | null,
-    readonly callsAnswered: number,
-    readonly callsHandled: number,
-  ) {}
+  get windows(): PerWindow<AgentWindow> {
+    return windowsOf((w) => new AgentFigures(this.figures, this.at + w * FIGURES));
+  }
+  toJSON(): AgentSnapshot {
+    const { agentId, name, teamId, loggedIn, state, reason, reasonCategory, since, windows } = this;
+    return { agentId, name, teamId, loggedIn, state, reason, reasonCategory, since, windows };
+  }
 }
 
 class Windows<T> implements PerWindow<T> {
@@ -121,18 +158,15 @@ class Windows<T> implements PerWindow<T> {
   }
 }
 
-/**
- * An agent's figures in a window: closed time from its ring or day bucket (li, brk, talk, ans, end) plus the open
- * state. Its logged-in and break ms also go to liMs and brkMs at `at`, for its team's dispersion.
- */
-function agentWindow(closed: Totals | undefined, agent: AgentRecord, from: number, now: number, liMs: Float64Array, brkMs: Float64Array, at: number): AgentWindow {
+/** Writes an agent's figures in a window at `at`: closed time from its ring or day bucket (li, brk, talk, ans, end)
+ * plus the open state. */
+function agentFigures(closed: Totals | undefined, agent: AgentRecord, from: number, now: number, figures: Float64Array, at: number): void {
   const open = openMs(agent, from, now);
-  const li = (closed?.li ?? 0) + open;
-  const brk = (closed?.brk ?? 0) + (agent.state === 'not_ready' && agent.category === 'break' ? open : 0);
-  const talk = (closed?.talk ?? 0) + (agent.state === 'talking' ? open : 0);
-  liMs[at] = li;
-  brkMs[at] = brk;
-  return new AgentFigures(li / 1000, brk / 1000, talk / 1000, ratio(brk, li), ratio(talk, li), closed?.ans ?? 0, closed?.end ?? 0);
+  figures[at + LI] = (closed?.li ?? 0) + open;
+  figures[at + BRK] = (closed?.brk ?? 0) + (agent.state === 'not_ready' && agent.category === 'break' ? open : 0);
+  figures[at + TALK] = (closed?.talk ?? 0) + (agent.state === 'talking' ? open : 0);
+  figures[at + ANS] = closed?.ans ?? 0;
+  figures[at + END] = closed?.end ?? 0;
 }
 
 function emptyStates(): StateCounts {
@@ -160,10 +194,6 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** What the metrics give; alerts, callback modes and the broadcast are added from their own store. */
 export type MetricsSnapshot = Omit<Snapshot, 'alerts' | 'callbackModes' | 'broadcast'>;
 
-/** Each agent's logged-in and break ms per window, for its team (reused: a snapshot is built in one go, and 10,000
- * agents' figures would otherwise take fresh memory each time). */
-let scratch = { li: new Float64Array(0), brk: new Float64Array(0) };
-
 /** Window index of each window name, in WINDOW_NAMES (and windowRanges) order. */
 const AT = Object.fromEntries(WINDOW_NAMES.map((name, i) => [name, i])) as Record<WindowName, number>;
 
@@ -178,14 +208,13 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config, alertSett
   const perWindow = <T>(f: (r: WindowRange, w: number) => T) => windowsOf((w) => f(ranges[w]!, w));
   const minLoggedInMs = config.thresholds.minLoggedInMinutesForCv * MINUTE_MS;
 
-  // Agents: closed time from their rings plus the state they are in now. Plain loops over arrays: at 10,000 agents
-  // this is most of a snapshot's work. Each agent's logged-in and break ms per window are kept for the teams, at
-  // [agent index * windows + window index].
+  // Agents: closed time from their rings plus the state they are in now, into the snapshot's figures (a fresh array
+  // each time: rows of an earlier snapshot may still be read). Plain loops: at 10,000 agents this is most of the work.
   const W = ranges.length;
-  if (scratch.li.length < floor.agents.length * W) scratch = { li: new Float64Array(floor.agents.length * W), brk: new Float64Array(floor.agents.length * W) };
-  const { li: liMs, brk: brkMs } = scratch;
+  const figures = new Float64Array(floor.agents.length * W * FIGURES);
   const agents: AgentSnapshot[] = floor.agents.map((a, i) => {
     const b = floor.agentBuckets[i];
+    for (let w = 0; w < W; w++) agentFigures(b && closedIn(b, ranges[w]!), a, ranges[w]!.from, now, figures, (i * W + w) * FIGURES);
     return new AgentRow(
       a.agentId,
       a.name,
@@ -195,7 +224,8 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config, alertSett
       a.state === 'not_ready' ? a.reason || null : null,
       a.state === 'not_ready' ? ((a.category || 'other') as NotReadyCategory) : null,
       a.sinceIso,
-      windowsOf((w) => agentWindow(b && closedIn(b, ranges[w]!), a, ranges[w]!.from, now, liMs, brkMs, i * W + w)),
+      figures,
+      i * W * FIGURES,
     );
   });
 
@@ -224,8 +254,8 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config, alertSett
         t[field] = (t[field] ?? 0) + open;
       }
       const rates = new BreakRates(minLoggedInMs);
-      for (const i of indexes) rates.add(floor.agents[i]!.agentId, floor.agents[i]!.name, liMs[i * W + w]!, brkMs[i * W + w]!);
-      return Object.assign(teamFigures(withDerived(t)), rates.dispersion(config.thresholds.breakCvLimit));
+      for (const i of indexes) rates.add(floor.agents[i]!.agentId, floor.agents[i]!.name, figures[(i * W + w) * FIGURES + LI]!, figures[(i * W + w) * FIGURES + BRK]!);
+      return rates.addTo(teamFigures(withDerived(t)), config.thresholds.breakCvLimit);
     });
     return {
       teamId,

@@ -338,6 +338,7 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
       callsHandled,
       ahtSeconds: callsHandled ? handling / callsHandled / 1000 : null,
       agentBreakRates: counted.map((x) => ({ agentId: x.a.id, breakRate: x.w.breakRate!, loggedInSeconds: x.w.loggedInSeconds })),
+      agentsCounted: counted.length,
       agentsExcluded: withTime.length - counted.length,
       meanAgentBreakRate: mean,
       breakRateSd: sd,

@@ -19,7 +19,7 @@ const queue = (o: Partial<QueueSnapshot> & { w15?: Partial<QueueWindow> } = {}):
 });
 const tw = (o: Partial<TeamWindow> = {}): TeamWindow => ({
   loggedInSeconds: 0, breakSeconds: 0, talkSeconds: 0, breakRate: null, utilisation: null, occupancy: null, idleRate: null, offPhoneShare: null,
-  callsAnswered: 0, callsHandled: 0, ahtSeconds: null, agentBreakRates: [], agentsExcluded: 0,
+  callsAnswered: 0, callsHandled: 0, ahtSeconds: null, agentBreakRates: [], agentsCounted: o.agentBreakRates?.length ?? 0, agentsExcluded: 0,
   meanAgentBreakRate: null, breakRateSd: null, breakRateCv: null, inControl: null, ...o,
 });
 const rates = (n: number) => Array.from({ length: n }, (_, i) => ({ agentId: `a${i}`, name: `A${i}`, breakRate: 0.08, loggedInSeconds: 3600 }));

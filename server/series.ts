@@ -17,11 +17,14 @@ export interface CurrentRuns {
 
 export class SeriesService {
   private runs: { key: string; value: CurrentRuns } | null = null;
+  private readonly settledBuckets: AhtBuckets;
 
   constructor(
     private readonly store: Store,
     private readonly config: Config,
-  ) {}
+  ) {
+    this.settledBuckets = new AhtBuckets(store);
+  }
 
   /** The base bucket starts and interval starts of `hours` back from `now`, on the site's clock. */
   private span(intervalMinutes: IntervalMinutes, hours: number, now: number) {
@@ -62,24 +65,25 @@ export class SeriesService {
   }
 
   /**
-   * The AHT run going on now for each queue and team (absent: none). Read again when a new interval completes and once
-   * more when the lateness has passed after it; in between the same answer is given.
+   * The AHT run going on now for each queue and team (absent: none). Worked out again when a new interval completes
+   * and once more when the lateness has passed after it; in between the same answer is given. `history` changes when
+   * settled intervals may have been rewritten (Store: StoreMeta.history).
    */
-  async currentRuns(now: number, queueIds: readonly string[], teamIds: readonly string[], thresholds: AlertThresholds): Promise<CurrentRuns> {
+  async currentRuns(now: number, queueIds: readonly string[], teamIds: readonly string[], thresholds: AlertThresholds, history = ''): Promise<CurrentRuns> {
     const a = thresholds.ahtSpecialCause;
     const intervalMs = a.intervalMinutes * MINUTE_MS;
-    const settled = now - this.config.ingest.latenessSeconds * 1000 >= Math.floor(now / intervalMs) * intervalMs;
-    const key = JSON.stringify([Math.floor(now / intervalMs), settled, a, queueIds, teamIds]);
+    const latenessMs = this.config.ingest.latenessSeconds * 1000;
+    const settled = now - latenessMs >= Math.floor(now / intervalMs) * intervalMs;
+    const key = JSON.stringify([Math.floor(now / intervalMs), settled, a, queueIds, teamIds, history]);
     if (this.runs?.key === key) return this.runs.value;
     const value: CurrentRuns = { queues: new Map(), teams: new Map() };
     if (a.enabled) {
       const hours = ((a.baseline + Math.max(a.trendLength, a.shiftLength) + 1) * a.intervalMinutes) / 60;
       const { base, starts } = this.span(a.intervalMinutes, hours, now);
       const wanted = { queue: a.queues ? [...queueIds] : [], team: a.teams ? [...teamIds] : [] };
-      // only the fields the AHT comes from: a team's buckets also hold two fields per agent
       const [queues, teams] = await Promise.all([
-        this.store.readIntervals('q', wanted.queue, base, AHT_FIELDS.queue),
-        this.store.readIntervals('t', wanted.team, base, AHT_FIELDS.team),
+        this.settledBuckets.read('q', wanted.queue, base, now - latenessMs, history),
+        this.settledBuckets.read('t', wanted.team, base, now - latenessMs, history),
       ]);
       const current = (kind: 'queue' | 'team', id: string, buckets: Map<number, Counters>) => {
         const s = this.build(kind, id, a.intervalMinutes, starts, now, thresholds, kind === 'queue' ? { queues: [buckets], teams: [] } : { queues: [], teams: [buckets] });
@@ -125,3 +129,51 @@ export class SeriesService {
     };
   }
 }
+
+/**
+ * The AHT fields of queues' and teams' 15-minute buckets, for the run rules. A bucket whose end is older than the
+ * lateness can no longer change (later events for it are rejected), so it is read once and kept; only the newer ones
+ * are read again. At 250 queues and teams over the rules' 4.5 hours that is some 500 reads instead of 4,500, which had
+ * made every 15th minute's snapshot 100-200 ms slower. A backfill (lateness waived) or a cleared store changes
+ * `history`, which forgets them all.
+ */
+export class AhtBuckets {
+  private history = '';
+  private readonly kept = { q: new Map<string, Map<number, Counters>>(), t: new Map<string, Map<number, Counters>>() };
+
+  constructor(private readonly store: Store) {}
+
+  /** Each id's buckets at `starts` (those with data); buckets that end at or before `settledBefore` are kept. */
+  async read(kind: 'q' | 't', ids: readonly string[], starts: readonly number[], settledBefore: number, history: string): Promise<Map<string, Map<number, Counters>>> {
+    if (history !== this.history) {
+      this.kept.q.clear();
+      this.kept.t.clear();
+      this.history = history;
+    }
+    const kept = this.kept[kind];
+    const missing = starts.filter((start) => ids.some((id) => !kept.get(id)?.has(start)));
+    const fresh = await this.store.readIntervals(kind, ids, missing, AHT_FIELDS[kind === 'q' ? 'queue' : 'team']);
+    const out = new Map<string, Map<number, Counters>>();
+    for (const id of ids) {
+      let mine = kept.get(id);
+      if (!mine) kept.set(id, (mine = new Map()));
+      const read = fresh.get(id) ?? new Map<number, Counters>();
+      const buckets = new Map<number, Counters>();
+      for (const start of starts) {
+        const known = mine.get(start);
+        const b = missing.includes(start) ? read.get(start) : known === EMPTY ? undefined : known;
+        if (b) buckets.set(start, b);
+        // kept: settled buckets (an empty one too, so it is not read again)
+        if (missing.includes(start) && start + BASE_MINUTES * MINUTE_MS <= settledBefore) mine.set(start, b ?? EMPTY);
+      }
+      // forget buckets older than the span
+      for (const start of mine.keys()) if (start < starts[0]!) mine.delete(start);
+      out.set(id, buckets);
+    }
+    for (const id of kept.keys()) if (!ids.includes(id)) kept.delete(id);
+    return out;
+  }
+}
+
+/** A settled bucket with no data. */
+const EMPTY: Counters = Object.freeze({}) as Counters;

@@ -54,7 +54,7 @@ export class SnapshotService {
     const { now, dayStart } = floor;
     const thresholds = effectiveThresholds(this.config.alerts, controls.thresholdOverrides);
     const metrics = buildSnapshot({ floor, now, wallNow, dayStart, config: this.config, alertSettings: alertSettings(thresholds) });
-    const runs = await this.series.currentRuns(now, floor.queueIds, floor.teamIds, thresholds);
+    const runs = await this.series.currentRuns(now, floor.queueIds, floor.teamIds, thresholds, floor.meta.history);
     for (const q of metrics.queues) q.ahtRun = runs.queues.get(q.queueId) ?? null;
     for (const t of metrics.teams) t.ahtRun = runs.teams.get(t.teamId) ?? null;
     const alerts = await this.alerts.step(evaluateRules(metrics, thresholds, controls.callbackModes, now), now);

@@ -68,6 +68,9 @@ export interface StoreMeta {
   late: number;
   rejected: number;
   version: number;
+  /** Changes when settled history may have been rewritten: the store was cleared, or events were backfilled with the
+   * lateness waived (readers that keep settled intervals forget them). */
+  history: string;
 }
 
 /** A snapshot's time, from the store's meta (see Store.readFloor). */
@@ -150,7 +153,9 @@ export class Store {
     for (let i = 0; i < events.length; i += CHUNK) {
       pipeline.fwApplyBatch(this.keys.meta(), this.keys.prefix, options, JSON.stringify(events.slice(i, i + CHUNK)));
     }
+    if (waiveLateness) pipeline.hincrby(this.keys.meta(), 'backfills', 1);
     const results = (await pipeline.exec()) ?? [];
+    if (waiveLateness) results.pop();
     const statuses: ApplyStatus[] = [];
     for (const [err, codes] of results) {
       if (err) throw err;
@@ -557,5 +562,6 @@ function parseMeta(raw: Record<string, string>): StoreMeta {
     late: n('late'),
     rejected: n('rejected'),
     version: n('version'),
+    history: `${raw.epoch ?? ''}:${n('backfills')}`,
   };
 }

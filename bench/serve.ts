@@ -11,6 +11,8 @@
 // Run it with `node --import tsx bench/serve.ts` (add --cpu-prof to profile). With an IPC channel it answers
 // {type:'stats'} with its own CPU, memory and event-loop delay, {type:'snapshot-timing'} with the time of snapshot
 // computations (see timeSnapshots), stops on {type:'stop'}, and exits if the parent goes.
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pino from 'pino';
 import { buildConfig } from '../server/config.js';
@@ -163,6 +165,7 @@ async function timeSnapshots(fw: Floorwatch, runs: number, warmup: number, budge
     }
   }
   const out = emptyTiming();
+  const profile = process.env.BENCH_SNAPSHOT_PROFILE ? await startProfile() : null;
   try {
     for (let i = 0; i < warmup; i++) await fw.snapshots.compute();
     const start = performance.now();
@@ -182,8 +185,28 @@ async function timeSnapshots(fw: Floorwatch, runs: number, warmup: number, budge
     }
   } finally {
     for (const r of restore) r();
+    if (profile) await profile.stop(process.env.BENCH_SNAPSHOT_PROFILE!);
   }
   return out;
+}
+
+/** A CPU profile of this process from now until stop(file) (BENCH_SNAPSHOT_PROFILE: the timed snapshots only, where
+ * --cpu-prof would also take in the hour's loading). */
+async function startProfile() {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<unknown>((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  return {
+    async stop(file: string) {
+      const { profile } = (await post('Profiler.stop')) as { profile: object };
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 main().catch((err) => {

@@ -136,6 +136,26 @@ export function sumRing(kind: BucketKind, ring: Buffer | null, firstMinute: numb
   return out;
 }
 
+/** Each kind's slot fields, in the order readMinute writes them. */
+const fieldNames = (kind: BucketKind) => READ_FIELDS[kind].map(([name]) => name);
+export const RING_FIELDS: Record<BucketKind, readonly string[]> = { q: fieldNames('q'), t: fieldNames('t'), a: fieldNames('a') };
+
+/**
+ * Writes one minute's stored values of a ring into `into`, in RING_FIELDS order (zeros when the ring does not hold the
+ * minute). Makes no object: the snapshot moves every agent's window sums on by a minute with it, 10,000 agents at
+ * once when the minute turns. Maxima are stored plus one (see sumRing).
+ */
+export function readMinute(kind: BucketKind, ring: Buffer | null, minute: number, into: Float64Array): void {
+  const entries = READ_FIELDS[kind];
+  const top = ringTop(ring);
+  if (!ring || top === 0 || minute > top || minute <= top - RING_SLOTS) {
+    into.fill(0, 0, entries.length);
+    return;
+  }
+  const base = RING_HEADER_BITS + (minute % RING_SLOTS) * RING_LAYOUT[kind].slotBits;
+  for (let i = 0; i < entries.length; i++) into[i] = readField(ring, base + entries[i]![1], entries[i]![2]);
+}
+
 /** The per-minute values of a ring for minutes firstMinute .. lastMinute (a sparkline's points); absent minutes are {}. */
 export function ringMinutes(kind: BucketKind, ring: Buffer | null, firstMinute: number, lastMinute: number): Counters[] {
   const out: Counters[] = [];

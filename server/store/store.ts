@@ -5,7 +5,7 @@ import type { AcdEvent, AgentState } from '../../shared/events.js';
 import { MINUTE_MS } from '../../shared/time.js';
 import { MAXIMA, addInto } from '../metrics/formulas.js';
 import { keyBuilder, type BucketKind, type Keys } from './keys.js';
-import { RING_LAYOUT, RING_SLOTS, sumRing, type Counters } from './rings.js';
+import { RING_FIELDS, RING_LAYOUT, RING_SLOTS, readMinute, sumRing, type Counters } from './rings.js';
 
 export type { Counters } from './rings.js';
 
@@ -455,17 +455,23 @@ const SUMS_ONLY = Object.fromEntries(
   (['q', 't', 'a'] as const).map((kind) => [kind, Object.keys(RING_LAYOUT[kind].fields).every((f) => !MAXIMA.has(f))]),
 ) as Record<BucketKind, boolean>;
 
+/** One minute's values of a ring, as readMinute writes them (reused: a shift is done in one go). */
+const addedMinute = new Float64Array(32);
+const droppedMinute = new Float64Array(32);
+
 /** Window sums at `currentMinute` from those at the minute before (sums only: see SUMS_ONLY). */
 function shiftedSums(kind: BucketKind, ring: Buffer | null, before: Record<string, Counters>, currentMinute: number, nested: readonly WindowSpec[]): Record<string, Counters> {
-  const added = sumRing(kind, ring, currentMinute, currentMinute);
+  const fields = RING_FIELDS[kind];
+  readMinute(kind, ring, currentMinute, addedMinute);
   const out: Record<string, Counters> = {};
   for (const w of nested) {
     const was = before[w.name] ?? {};
-    const dropped = sumRing(kind, ring, currentMinute - 1 - w.minutes, currentMinute - 1 - w.minutes);
+    readMinute(kind, ring, currentMinute - 1 - w.minutes, droppedMinute);
     // a field that sums to 0 is left out, as a sum made afresh leaves it out
     const t: Counters = {};
-    for (const f of new Set([...Object.keys(was), ...Object.keys(added)])) {
-      const v = (was[f] ?? 0) - (dropped[f] ?? 0) + (added[f] ?? 0);
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      const v = (was[f] ?? 0) - droppedMinute[i]! + addedMinute[i]!;
       if (v !== 0) t[f] = v;
     }
     out[w.name] = kind === 'a' ? agentTotals(t) : t;

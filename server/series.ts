@@ -6,7 +6,7 @@ import { MINUTE_MS } from '../shared/time.js';
 import type { AlertThresholds } from './alerts/thresholds.js';
 import type { Config } from './config.js';
 import { AHT_FIELDS } from './metrics/formulas.js';
-import { BASE_MINUTES, baseStarts, buildSeries, intervalStart } from './metrics/series.js';
+import { BASE_MINUTES, ahtRunsOf, baseStarts, buildSeries, intervalStart } from './metrics/series.js';
 import { ringMinutes, type Counters } from './store/rings.js';
 import type { Store } from './store/store.js';
 
@@ -85,17 +85,17 @@ export class SeriesService {
         this.settledBuckets.read('q', wanted.queue, base, now - latenessMs, history),
         this.settledBuckets.read('t', wanted.team, base, now - latenessMs, history),
       ]);
-      const current = (kind: 'queue' | 'team', id: string, buckets: Map<number, Counters>) => {
-        const s = this.build(kind, id, a.intervalMinutes, starts, now, thresholds, kind === 'queue' ? { queues: [buckets], teams: [] } : { queues: [], teams: [buckets] });
+      const current = (kind: 'queue' | 'team', buckets: Map<number, Counters>) =>
         // the longest run still going on
-        return s.ahtRuns.filter((r) => r.current).sort((x, y) => y.length - x.length)[0];
-      };
+        ahtRunsOf(kind, buckets, starts, a.intervalMinutes, now, a.minCalls, a)
+          .filter((r) => r.current)
+          .sort((x, y) => y.length - x.length)[0];
       for (const [id, b] of queues) {
-        const r = current('queue', id, b);
+        const r = current('queue', b);
         if (r) value.queues.set(id, r);
       }
       for (const [id, b] of teams) {
-        const r = current('team', id, b);
+        const r = current('team', b);
         if (r) value.teams.set(id, r);
       }
     }

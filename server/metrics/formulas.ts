@@ -162,19 +162,28 @@ export class BreakRates {
     this.loggedInMs.push(loggedInMs);
   }
 
-  /** `figures` with the dispersion's fields added; agentBreakRates is a getter that makes the list (see above). */
-  addTo<T extends object>(figures: T, cvLimit: number): T & BreakDispersion {
+  /** The dispersion's figures without the list of rates (for a series' interval, which has no list). */
+  summary(cvLimit: number): Omit<BreakDispersion, 'agentBreakRates'> {
     const d = dispersion(this.rates);
-    const { agentIds, names, rates, loggedInMs } = this;
-    const agentBreakRates = (): AgentRate[] => agentIds.map((agentId, i) => ({ agentId, name: names[i]!, breakRate: rates[i]!, loggedInSeconds: loggedInMs[i]! / 1000 }));
-    Object.defineProperty(figures, 'agentBreakRates', { get: agentBreakRates, enumerable: true });
-    return Object.assign(figures as T & { agentBreakRates: AgentRate[] }, {
-      agentsCounted: rates.length,
+    return {
+      agentsCounted: this.rates.length,
       agentsExcluded: this.excluded,
       meanAgentBreakRate: d.mean,
       breakRateSd: d.sd,
       breakRateCv: d.cv,
       inControl: d.cv === null ? null : d.cv < cvLimit,
-    });
+    };
+  }
+
+  /** `figures` and the dispersion in one object, agentBreakRates a getter that makes the list (see above). */
+  addTo<T extends object>(figures: T, cvLimit: number): T & BreakDispersion {
+    const { agentIds, names, rates, loggedInMs } = this;
+    return {
+      ...figures,
+      get agentBreakRates(): AgentRate[] {
+        return agentIds.map((agentId, i) => ({ agentId, name: names[i]!, breakRate: rates[i]!, loggedInSeconds: loggedInMs[i]! / 1000 }));
+      },
+      ...this.summary(cvLimit),
+    };
   }
 }

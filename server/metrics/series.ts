@@ -3,7 +3,7 @@
 import type { QueueWindow } from '../../shared/snapshot.js';
 import type { IntervalMinutes, RunFlag, Series, SeriesKind, SeriesPoint, TeamPoint } from '../../shared/series.js';
 import { MINUTE_MS, zoneOffset } from '../../shared/time.js';
-import { addInto, breakDispersion, queueWindow, teamFigures, withDerived, type Totals } from './formulas.js';
+import { BreakRates, addInto, queueWindow, teamFigures, withDerived, type Totals } from './formulas.js';
 import { findRuns, type RunRuleOptions } from './run-rules.js';
 
 /** The series' buckets are 15 minutes long, starting on the quarter hour (epoch-aligned, so local too). */
@@ -59,19 +59,15 @@ export function teamPoint(t: Totals, minLoggedInMs: number, breakCvLimit: number
     else a.breakMs += v;
     agents.set(agentId, a);
   }
-  const { agentBreakRates: _listed, ...dispersion } = breakDispersion([...agents.values()], minLoggedInMs, breakCvLimit);
-  return { ...teamFigures(withDerived(fields)), ...dispersion };
+  const rates = new BreakRates(minLoggedInMs);
+  for (const a of agents.values()) rates.add(a.agentId, a.name, a.loggedInMs, a.breakMs);
+  return { ...teamFigures(withDerived(fields)), ...rates.summary(breakCvLimit) };
 }
 
 export function buildSeries(input: SeriesInput): Series {
   const { intervalMinutes, now } = input;
   const intervalMs = intervalMinutes * MINUTE_MS;
-  const sum = (maps: Map<number, Totals>[], start: number): Totals => {
-    const t: Totals = {};
-    // the base buckets inside this interval (an interval on the local clock is whole base buckets)
-    for (let b = start; b < start + intervalMs; b += BASE_MS) for (const m of maps) addInto(t, m.get(b) ?? {});
-    return t;
-  };
+  const sum = (maps: Map<number, Totals>[], start: number) => sumInterval(maps, start, intervalMs);
   const wantQueue = input.kind !== 'team';
   const wantTeam = input.kind !== 'queue';
   const points: SeriesPoint[] = input.starts.map((start) => {
@@ -87,24 +83,62 @@ export function buildSeries(input: SeriesInput): Series {
     intervalMinutes,
     generatedAt: new Date(now).toISOString(),
     points,
-    ahtRuns: ahtRuns(points, intervalMs, input.kind === 'team' ? 'team' : 'queue', input.runMinCalls, input.runRules),
+    ahtRuns: ahtRuns(
+      points.map((p) => ({ start: Date.parse(p.from), complete: p.complete, ...ahtOf(input.kind === 'team' ? p.team : p.queue) })),
+      intervalMs,
+      input.runMinCalls,
+      input.runRules,
+    ),
   };
 }
 
-/** The AHT run flags of a series' complete intervals. */
-export function ahtRuns(points: readonly SeriesPoint[], intervalMs: number, side: 'queue' | 'team', minCalls: number, rules: RunRuleOptions): RunFlag[] {
-  const complete = points.filter((p) => p.complete);
-  const values = complete.map((p) => {
-    const fig: QueueWindow | TeamPoint | undefined = side === 'queue' ? p.queue : p.team;
-    if (!fig) return null;
-    const calls = 'callsHandled' in fig ? fig.callsHandled : fig.answered;
-    return calls >= minCalls ? fig.ahtSeconds : null;
+/** The base buckets inside an interval, added up (an interval on the local clock is whole base buckets). */
+function sumInterval(maps: readonly Map<number, Totals>[], start: number, intervalMs: number): Totals {
+  const t: Totals = {};
+  for (let b = start; b < start + intervalMs; b += BASE_MS) for (const m of maps) addInto(t, m.get(b) ?? {});
+  return t;
+}
+
+/** What the AHT run rules read of an interval: its AHT, and the calls it comes from (answered for a queue, ended
+ * for a team). */
+interface AhtInterval {
+  start: number;
+  complete: boolean;
+  calls: number;
+  ahtSeconds: number | null;
+}
+
+function ahtOf(fig: Pick<QueueWindow, 'answered' | 'ahtSeconds'> | Pick<TeamPoint, 'callsHandled' | 'ahtSeconds'> | undefined): Pick<AhtInterval, 'calls' | 'ahtSeconds'> {
+  if (!fig) return { calls: 0, ahtSeconds: null };
+  return { calls: 'callsHandled' in fig ? fig.callsHandled : fig.answered, ahtSeconds: fig.ahtSeconds };
+}
+
+/**
+ * The AHT run flags of one queue or team from its base buckets, as buildSeries gives them, working out only the AHT of
+ * each interval (the alert and the screens' flags need no more; the whole series of 250 queues and teams took 60-150
+ * ms).
+ */
+export function ahtRunsOf(kind: 'queue' | 'team', buckets: Map<number, Totals>, starts: readonly number[], intervalMinutes: IntervalMinutes, now: number, minCalls: number, rules: RunRuleOptions): RunFlag[] {
+  const intervalMs = intervalMinutes * MINUTE_MS;
+  const intervals = starts.map((start): AhtInterval => {
+    const t = sumInterval([buckets], start, intervalMs);
+    // (the AHT and the calls answered do not depend on how short abandons are counted)
+    const fig = kind === 'queue' ? queueWindow(t, true) : teamFigures(withDerived(t));
+    return { start, complete: start + intervalMs <= now, ...ahtOf(fig) };
   });
+  return ahtRuns(intervals, intervalMs, minCalls, rules);
+}
+
+/** The AHT run flags of a series' complete intervals (an interval counts with at least minCalls calls). */
+function ahtRuns(intervals: readonly AhtInterval[], intervalMs: number, minCalls: number, rules: RunRuleOptions): RunFlag[] {
+  const complete = intervals.filter((p) => p.complete);
+  const values = complete.map((p) => (p.calls >= minCalls ? p.ahtSeconds : null));
+  const iso = (ms: number) => new Date(ms).toISOString();
   return findRuns(values, rules).map((r) => ({
     rule: r.rule,
     direction: r.direction,
-    from: complete[r.first]!.from,
-    to: new Date(Date.parse(complete[r.last]!.from) + intervalMs).toISOString(),
+    from: iso(complete[r.first]!.start),
+    to: iso(complete[r.last]!.start + intervalMs),
     length: r.last - r.first + 1,
     centreSeconds: r.centre,
     current: r.last === complete.length - 1,

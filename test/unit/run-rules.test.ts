@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findRuns, type RunRuleOptions } from '../../server/metrics/run-rules.js';
-import { intervalStart, teamPoint } from '../../server/metrics/series.js';
+import { ahtRunsOf, buildSeries, intervalStart, teamPoint } from '../../server/metrics/series.js';
+import { Random } from '../../server/ingest/simulator/random.js';
 
 const rules: RunRuleOptions = { trendLength: 6, shiftLength: 9, baseline: 16, minBaseline: 8 };
 
@@ -66,5 +67,47 @@ describe('series intervals', () => {
     expect(p.inControl).toBe(false);
     expect(p.breakRate!).toBeCloseTo(240 / 3600, 9);
     expect(p.loggedInSeconds).toBe(3600);
+  });
+});
+
+describe('AHT runs from buckets (what the snapshot flags and alerts use)', () => {
+  const BASE = 15 * 60_000;
+  const T0 = Date.parse('2026-05-04T06:00:00Z');
+  const starts = Array.from({ length: 20 }, (_, i) => T0 + i * BASE);
+  const now = T0 + 20 * BASE + 30_000; // 11:00:30: the 20 intervals 06:00 .. 10:45 are complete
+  const aht = { ...rules, minCalls: 2 };
+
+  it('a queue whose AHT rises for the last 6 intervals has a current trend run of 6', () => {
+    // 14 intervals at 200 s AHT, then 210, 220, ... 260 s (the run starts at the last 200: 7 points 200 < 210 < ... < 260)
+    const ahtSeconds = [...Array<number>(14).fill(200), 210, 220, 230, 240, 250, 260];
+    const buckets = new Map(starts.map((s, i) => [s, { ans: 4, end: 4, hand: 4 * ahtSeconds[i]! * 1000, wrap: 0 }]));
+    const runs = ahtRunsOf('queue', buckets, starts, 15, now, 2, aht);
+    expect(runs).toEqual([
+      { rule: 'trend', direction: 'up', from: '2026-05-04T09:15:00.000Z', to: '2026-05-04T11:00:00.000Z', length: 7, centreSeconds: null, current: true },
+    ]);
+  });
+
+  it('gives the same runs as the whole series, for queues and teams, with sparse intervals', () => {
+    const random = new Random(11);
+    let flagged = 0;
+    for (let round = 0; round < 40; round++) {
+      const walk = (i: number) => 400 + 20 * i * (round % 3 === 0 ? 1 : round % 3 === 1 ? -0.5 : 0) + random.uniform(-12, 12);
+      const queue = new Map<number, Record<string, number>>();
+      const team = new Map<number, Record<string, number>>();
+      starts.forEach((s, i) => {
+        if (random.chance(0.03)) return; // no calls at all
+        const calls = random.chance(0.03) ? 1 : random.int(2, 6); // now and then under minCalls
+        const ms = calls * walk(i) * 1000;
+        queue.set(s, { ans: calls, end: calls, hand: ms * 0.9, wrap: ms * 0.1 });
+        team.set(s, { end: calls, 's:talking': ms * 0.8, 's:hold': ms * 0.1, 's:wrap': ms * 0.1 });
+      });
+      const common = { intervalMinutes: 15 as const, timeZone: 'UTC', now, excludeShortAbandons: true, minLoggedInMs: 600_000, breakCvLimit: 0.16, runMinCalls: 2, runRules: aht, starts };
+      const wholeQueue = buildSeries({ ...common, kind: 'queue', id: 'q', name: 'q', queueBuckets: [queue], teamBuckets: [] });
+      const wholeTeam = buildSeries({ ...common, kind: 'team', id: 't', name: 't', queueBuckets: [], teamBuckets: [team] });
+      expect(ahtRunsOf('queue', queue, starts, 15, now, 2, aht)).toEqual(wholeQueue.ahtRuns);
+      expect(ahtRunsOf('team', team, starts, 15, now, 2, aht)).toEqual(wholeTeam.ahtRuns);
+      flagged += wholeQueue.ahtRuns.length + wholeTeam.ahtRuns.length;
+    }
+    expect(flagged).toBeGreaterThan(10); // the comparison is not only of empty lists
   });
 });

@@ -57,9 +57,10 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
   const log = options.log ?? pino({ level: process.env.LOG_LEVEL ?? 'info' });
   const wall = options.clock ?? wallClock;
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  // Blocking stream reads, and the snapshot's large reads, get connections of their own so they never delay ingest.
+  // Blocking stream reads, and the snapshot's work (its large reads and the alert step), get connections of their own:
+  // they never delay ingest, and a snapshot does not wait behind the event batches queued on the ingest connection.
   const streamRedis = redis.duplicate();
-  const readRedis = redis.duplicate();
+  const snapshotRedis = redis.duplicate();
 
   // The demo keeps its numbers apart from real ones and starts from a clean floor each time.
   const keyPrefix = config.simulatorOn ? `${config.redis.keyPrefix}-demo` : config.redis.keyPrefix;
@@ -69,7 +70,7 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     latenessMs: config.ingest.latenessSeconds * 1000,
     dedupeSeconds: config.ingest.dedupeSeconds,
     seriesKeepHours: config.series.keepHours,
-  }, readRedis);
+  }, snapshotRedis);
   const ingest = new Ingest(store, config, wall);
   const dutyLog = new DutyLog(redis, store.keys, () => wall.now());
   const authStore = new AuthStore(redis, store.keys);
@@ -85,7 +86,7 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     displaySessionDays: config.auth.displaySessionDays,
     signIn: { attempts: config.auth.signInAttempts, windowMinutes: config.auth.signInWindowMinutes },
   });
-  const alerts = new AlertsStore(redis, store.keys, dutyLog);
+  const alerts = new AlertsStore(snapshotRedis, store.keys, dutyLog);
   const series = new SeriesService(store, config);
   const snapshots = new SnapshotService(store, alerts, config, wall, series);
 
@@ -180,7 +181,7 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
         clearInterval(staleTimer);
         await Promise.all([stopStream(), stopSources()]);
         await push.stop();
-        await Promise.allSettled([redis.quit(), streamRedis.quit(), readRedis.quit()]);
+        await Promise.allSettled([redis.quit(), streamRedis.quit(), snapshotRedis.quit()]);
       })();
       return stopping;
     },

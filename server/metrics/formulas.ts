@@ -175,15 +175,11 @@ export class BreakRates {
     };
   }
 
-  /** `figures` and the dispersion in one object, agentBreakRates a getter that makes the list (see above). */
+  /** `figures` with the dispersion added, agentBreakRates as a getter that makes the list (see above). */
   addTo<T extends object>(figures: T, cvLimit: number): T & BreakDispersion {
     const { agentIds, names, rates, loggedInMs } = this;
-    return {
-      ...figures,
-      get agentBreakRates(): AgentRate[] {
-        return agentIds.map((agentId, i) => ({ agentId, name: names[i]!, breakRate: rates[i]!, loggedInSeconds: loggedInMs[i]! / 1000 }));
-      },
-      ...this.summary(cvLimit),
-    };
+    const list = (): AgentRate[] => agentIds.map((agentId, i) => ({ agentId, name: names[i]!, breakRate: rates[i]!, loggedInSeconds: loggedInMs[i]! / 1000 }));
+    Object.defineProperty(figures, 'agentBreakRates', { get: list, enumerable: true });
+    return Object.assign(figures as T & { agentBreakRates: AgentRate[] }, this.summary(cvLimit));
   }
 }

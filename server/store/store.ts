@@ -347,9 +347,9 @@ class FloorCache {
 
   /**
    * The agents listed (logged in, or active within the hour: activeUntil >= since), by id, with their totals at
-   * `currentMinute`. The listing is kept between reads and patched for the agents just read (`read`); it is made again
-   * when the minute turns (every sum moves on), an agent joins or leaves it or changes team, or a logged-out agent's
-   * hour runs out. Agents not listed leave the cache (an event of theirs brings them back).
+   * `currentMinute`. The listing is kept between reads and patched for the agents just read (`read`), and for every
+   * agent's sums when the minute turns; it is made again when an agent joins or leaves it or changes team, or a
+   * logged-out agent's hour runs out. Agents not listed leave the cache (an event of theirs brings them back).
    */
   listAgents(read: readonly string[], since: number, currentMinute: number, nested: readonly WindowSpec[]): Listing {
     const listed = (e: CachedEntity | undefined): e is CachedEntity & { record: AgentRecord } =>
@@ -357,7 +357,6 @@ class FloorCache {
     const l = this.listing;
     const patch =
       l !== null &&
-      l.minute === currentMinute &&
       since <= l.firstExpiry &&
       read.every((id) => {
         const i = l.index.get(id);
@@ -365,6 +364,11 @@ class FloorCache {
         return i === undefined ? !listed(e) : listed(e) && e.record.teamId === l.agents[i]!.teamId;
       });
     if (patch) {
+      // the minute turned: every agent's sums move on (the listing itself stays)
+      if (l.minute !== currentMinute) {
+        l.ids.forEach((id, i) => (l.buckets[i] = this.entities.a.get(id)!.bucketsAt(currentMinute, nested)));
+        l.minute = currentMinute;
+      }
       for (const id of read) {
         const i = l.index.get(id);
         const e = this.entities.a.get(id)!;

@@ -1,7 +1,8 @@
 // The snapshot's reader keeps what it read between snapshots and fetches again only what the apply script wrote since
-// (server/store/store.ts, FloorCache): it patches its agent listing in place (every agent's sums when the minute turns), makes it again when
-// an agent comes, goes or changes team, and drops a logged-out agent after its hour. Whatever happens on the floor,
-// what it returns must equal a fresh read of everything. Random but reproducible floors (seeded), real engine and Redis.
+// (server/store/store.ts, FloorCache): it patches its agent listing in place (every agent's sums when the minute
+// turns), makes it again when an agent comes, goes or changes team, and drops a logged-out agent after its hour.
+// Whatever happens on the floor, what it returns must equal a fresh read of everything. Random but reproducible floors
+// (seeded), real engine and Redis.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import type { AcdEventInput } from '../../shared/events.js';

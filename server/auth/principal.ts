@@ -71,10 +71,8 @@ function withoutAgentRates(windows: PerWindow<TeamWindow>, keep?: WindowName): P
   return out;
 }
 
-/** A team window with an empty agentBreakRates. Its fields are copied one by one, not spread: the snapshot makes the
- * list when it is read (see BreakRates in server/metrics/formulas.ts), and spreading would read it. */
+/** A team window with an empty agentBreakRates (the snapshot's team windows make the list only when it is read: see
+ * TeamWindowFigures in server/metrics/formulas.ts; its other fields are its own). */
 function teamWindowWithoutRates(w: TeamWindow): TeamWindow {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(w) as (keyof TeamWindow)[]) out[key] = key === 'agentBreakRates' ? [] : w[key];
-  return out as unknown as TeamWindow;
+  return { ...w, agentBreakRates: [] };
 }

@@ -126,43 +126,42 @@ export interface BreakDispersion {
  * The dispersion of a team's agents' break rates: agents logged in for less than minLoggedInMs are left out (and
  * counted); the team is in control while the CV is under the limit.
  */
-export function breakDispersion(
-  agents: readonly { agentId: string; name: string; loggedInMs: number; breakMs: number }[],
-  minLoggedInMs: number,
-  cvLimit: number,
-): BreakDispersion {
-  const rates = new BreakRates(minLoggedInMs);
-  for (const a of agents) rates.add(a.agentId, a.name, a.loggedInMs, a.breakMs);
-  return rates.addTo({}, cvLimit);
-}
-
 /**
- * breakDispersion one agent at a time. The agents' rates are kept in arrays and `agentBreakRates` is made from them
- * when first read: a snapshot has one rate per agent and window (40,000 at 10,000 agents), and most of them are never
- * read in the process (the board's message leaves out all but one window; the alert rules read only the CV), so
- * making them as objects up front was garbage-collection work for nothing. Read it once: each read makes the list.
+ * A team's break-rate dispersion, one agent at a time: agent k of `agentIds` (and `names`) is added with its logged-in
+ * and break ms. The rates are kept in arrays and the list of them (agentBreakRates) is made only when read: a
+ * snapshot has one rate per agent and window (40,000 at 10,000 agents), most of them never read in the process (the
+ * board's message leaves out all but one window; the alert rules read only the counts and the CV), and making them
+ * as objects up front was garbage-collection work for nothing.
  */
 export class BreakRates {
-  private readonly agentIds: string[] = [];
-  private readonly names: string[] = [];
+  /** Positions in agentIds of the agents counted, their rates and logged-in ms. */
+  private readonly counted: number[] = [];
   private readonly rates: number[] = [];
   private readonly loggedInMs: number[] = [];
   private excluded = 0;
-  constructor(private readonly minLoggedInMs: number) {}
+  constructor(
+    private readonly minLoggedInMs: number,
+    private readonly agentIds: readonly string[],
+    private readonly names: readonly string[],
+  ) {}
 
-  add(agentId: string, name: string, loggedInMs: number, breakMs: number): void {
+  add(k: number, loggedInMs: number, breakMs: number): void {
     if (loggedInMs <= 0) return;
     if (loggedInMs < this.minLoggedInMs) {
       this.excluded++;
       return;
     }
-    this.agentIds.push(agentId);
-    this.names.push(name);
+    this.counted.push(k);
     this.rates.push(breakMs / loggedInMs);
     this.loggedInMs.push(loggedInMs);
   }
 
-  /** The dispersion's figures without the list of rates (for a series' interval, which has no list). */
+  /** The counted agents' rates (a new list each time). */
+  list(): AgentRate[] {
+    return this.counted.map((k, i) => ({ agentId: this.agentIds[k]!, name: this.names[k]!, breakRate: this.rates[i]!, loggedInSeconds: this.loggedInMs[i]! / 1000 }));
+  }
+
+  /** The dispersion's figures without the list. */
   summary(cvLimit: number): Omit<BreakDispersion, 'agentBreakRates'> {
     const d = dispersion(this.rates);
     return {
@@ -174,12 +173,24 @@ export class BreakRates {
       inControl: d.cv === null ? null : d.cv < cvLimit,
     };
   }
+}
 
-  /** `figures` with the dispersion added, agentBreakRates as a getter that makes the list (see above). */
-  addTo<T extends object>(figures: T, cvLimit: number): T & BreakDispersion {
-    const { agentIds, names, rates, loggedInMs } = this;
-    const list = (): AgentRate[] => agentIds.map((agentId, i) => ({ agentId, name: names[i]!, breakRate: rates[i]!, loggedInSeconds: loggedInMs[i]! / 1000 }));
-    Object.defineProperty(figures, 'agentBreakRates', { get: list, enumerable: true });
-    return Object.assign(figures as T & { agentBreakRates: AgentRate[] }, this.summary(cvLimit));
+/** (The fields TeamWindowFigures' constructor assigns.) */
+export interface TeamWindowFigures extends TeamFigures, Omit<BreakDispersion, 'agentBreakRates'> {}
+/**
+ * A team's figures in a window with the dispersion of its agents' break rates. agentBreakRates is made when read (see
+ * BreakRates) and sent by toJSON; its own fields are the rest (a copy by Object.keys or spread leaves the list out).
+ */
+export class TeamWindowFigures implements TeamWindow {
+  readonly #rates: BreakRates;
+  constructor(figures: TeamFigures, rates: BreakRates, cvLimit: number) {
+    Object.assign(this, figures, rates.summary(cvLimit));
+    this.#rates = rates;
+  }
+  get agentBreakRates(): AgentRate[] {
+    return this.#rates.list();
+  }
+  toJSON(): TeamWindow {
+    return { ...this, agentBreakRates: this.agentBreakRates };
   }
 }

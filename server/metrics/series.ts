@@ -59,8 +59,9 @@ export function teamPoint(t: Totals, minLoggedInMs: number, breakCvLimit: number
     else a.breakMs += v;
     agents.set(agentId, a);
   }
-  const rates = new BreakRates(minLoggedInMs);
-  for (const a of agents.values()) rates.add(a.agentId, a.name, a.loggedInMs, a.breakMs);
+  const ids = [...agents.keys()];
+  const rates = new BreakRates(minLoggedInMs, ids, ids);
+  ids.forEach((id, k) => rates.add(k, agents.get(id)!.loggedInMs, agents.get(id)!.breakMs));
   return { ...teamFigures(withDerived(fields)), ...rates.summary(breakCvLimit) };
 }
 

@@ -19,7 +19,7 @@ import { WINDOW_NAMES } from '../../shared/snapshot.js';
 import { MINUTE_MS, ROLLING_WINDOW_MINUTES, floorTo } from '../../shared/time.js';
 import type { Config } from '../config.js';
 import type { AgentRecord, EntityBuckets, FloorState, WindowSpec } from '../store/store.js';
-import { BreakRates, addInto, queueWindow, ratio, teamFigures, withDerived, type Totals } from './formulas.js';
+import { BreakRates, TeamWindowFigures, addInto, queueWindow, ratio, teamFigures, withDerived, type Totals } from './formulas.js';
 
 export interface SnapshotInput {
   floor: FloorState;
@@ -232,6 +232,8 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config, alertSett
   const teams: TeamSnapshot[] = floor.teamIds.map((teamId) => {
     const indexes = floor.teamMembers.get(teamId) ?? [];
     const members = indexes.map((i) => floor.agents[i]!);
+    const memberIds = members.map((a) => a.agentId);
+    const memberNames = members.map((a) => a.name);
     const counts = countStates(members);
     const onBreakAgents = members
       .filter((a) => a.state === 'not_ready' && a.category === 'break')
@@ -253,9 +255,9 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config, alertSett
         for (const a of group) open += openMs(a, r.from, now);
         t[field] = (t[field] ?? 0) + open;
       }
-      const rates = new BreakRates(minLoggedInMs);
-      for (const i of indexes) rates.add(floor.agents[i]!.agentId, floor.agents[i]!.name, figures[(i * W + w) * FIGURES + LI]!, figures[(i * W + w) * FIGURES + BRK]!);
-      return rates.addTo(teamFigures(withDerived(t)), config.thresholds.breakCvLimit);
+      const rates = new BreakRates(minLoggedInMs, memberIds, memberNames);
+      indexes.forEach((i, k) => rates.add(k, figures[(i * W + w) * FIGURES + LI]!, figures[(i * W + w) * FIGURES + BRK]!));
+      return new TeamWindowFigures(teamFigures(withDerived(t)), rates, config.thresholds.breakCvLimit);
     });
     return {
       teamId,

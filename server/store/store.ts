@@ -459,6 +459,12 @@ const SUMS_ONLY = Object.fromEntries(
   (['q', 't', 'a'] as const).map((kind) => [kind, Object.keys(RING_LAYOUT[kind].fields).every((f) => !MAXIMA.has(f))]),
 ) as Record<BucketKind, boolean>;
 
+/** Where each agent field is in readMinute's output. */
+const AGENT_AT = { li: RING_FIELDS.a.indexOf('li'), brk: RING_FIELDS.a.indexOf('brk'), talk: RING_FIELDS.a.indexOf('talk'), ans: RING_FIELDS.a.indexOf('ans'), end: RING_FIELDS.a.indexOf('end') };
+
+/** An agent field's sum moved on by a minute (the minutes read into addedMinute and droppedMinute). */
+const shifted = (was: Counters, f: keyof typeof AGENT_AT) => (was[f] ?? 0) - droppedMinute[AGENT_AT[f]]! + addedMinute[AGENT_AT[f]]!;
+
 /** One minute's values of a ring, as readMinute writes them (reused: a shift is done in one go). */
 const addedMinute = new Float64Array(32);
 const droppedMinute = new Float64Array(32);
@@ -471,6 +477,11 @@ function shiftedSums(kind: BucketKind, ring: Buffer | null, before: Record<strin
   for (const w of nested) {
     const was = before[w.name] ?? {};
     readMinute(kind, ring, currentMinute - 1 - w.minutes, droppedMinute);
+    if (kind === 'a') {
+      // an agent's totals have every field (agentTotals), and there are 10,000 agents: made in one go
+      out[w.name] = { li: shifted(was, 'li'), brk: shifted(was, 'brk'), talk: shifted(was, 'talk'), ans: shifted(was, 'ans'), end: shifted(was, 'end') };
+      continue;
+    }
     // a field that sums to 0 is left out, as a sum made afresh leaves it out
     const t: Counters = {};
     for (let i = 0; i < fields.length; i++) {
@@ -478,7 +489,7 @@ function shiftedSums(kind: BucketKind, ring: Buffer | null, before: Record<strin
       const v = (was[f] ?? 0) - droppedMinute[i]! + addedMinute[i]!;
       if (v !== 0) t[f] = v;
     }
-    out[w.name] = kind === 'a' ? agentTotals(t) : t;
+    out[w.name] = t;
   }
   return out;
 }

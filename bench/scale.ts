@@ -41,6 +41,8 @@ export interface ScaleOptions {
   /** Timed snapshot computations per size, and the most time spent on them. */
   runs: number;
   budgetSeconds: number;
+  /** From one timed computation to the next (the push hub's tick), ms; 0: back to back. */
+  paceMs: number;
   /** Keys per family whose MEMORY USAGE is read. */
   memorySample: number;
   tokens: { ingest: string; supervisor: string };
@@ -86,6 +88,8 @@ export interface MemoryFigures {
 
 export interface SnapshotFigures {
   runs: number;
+  /** From one timed computation to the next, ms (0: back to back). */
+  paceMs: number;
   /** The first computation after the hour was loaded (nothing cached, code not warmed up), ms. */
   firstMs: number;
   totalMs: Dist;
@@ -337,7 +341,7 @@ async function scaleSize(o: ScaleOptions, shape: FloorShape, log: (s: string) =>
       sampler.begin();
       let timing: SnapshotTiming | null;
       try {
-        timing = await service.request<SnapshotTiming>({ type: 'snapshot-timing', runs: o.runs, warmup: 1, budgetMs: o.budgetSeconds * 1000 }, 'snapshot-timing', o.budgetSeconds * 1000 + 300_000);
+        timing = await service.request<SnapshotTiming>({ type: 'snapshot-timing', runs: o.runs, warmup: 1, budgetMs: o.budgetSeconds * 1000, paceMs: o.paceMs }, 'snapshot-timing', o.budgetSeconds * 1000 + 300_000);
       } finally {
         stop = true;
         await feeder;
@@ -350,6 +354,7 @@ async function scaleSize(o: ScaleOptions, shape: FloorShape, log: (s: string) =>
       const d = (xs: number[]) => roundDist(dist(xs));
       result.snapshot = {
         runs: n,
+        paceMs: timing.paceMs,
         firstMs: round(first.totalMs[0] ?? NaN),
         totalMs: d(timing.totalMs),
         readFloorMs: timing.readFloorMs.length ? d(timing.readFloorMs) : null,

@@ -44,6 +44,8 @@ export interface SnapshotTiming {
   nodeMs: number[];
   /** JSON.stringify of the result (the hub does it once per tick for its change check; socket.io once more per view). */
   stringifyMs: number[];
+  /** Each computation started this long after the one before (the push hub's tick), or at once when 0. */
+  paceMs: number;
   bytes: number;
   agents: number;
   teams: number;
@@ -98,9 +100,9 @@ async function main() {
     process.on('message', (msg: { type?: string }) => {
       if (msg?.type === 'stop') void stop(0);
       else if (msg?.type === 'snapshot-timing' && !timing) {
-        const { runs = 20, warmup = 2, budgetMs = 60_000 } = msg as { runs?: number; warmup?: number; budgetMs?: number };
+        const { runs = 20, warmup = 2, budgetMs = 60_000, paceMs = 0 } = msg as { runs?: number; warmup?: number; budgetMs?: number; paceMs?: number };
         timing = true;
-        void timeSnapshots(fw, runs, warmup, budgetMs)
+        void timeSnapshots(fw, runs, warmup, budgetMs, paceMs)
           .catch((err: Error): SnapshotTiming => ({ ...emptyTiming(), error: err.stack ?? err.message }))
           .then((r) => {
             timing = false;
@@ -129,16 +131,17 @@ async function main() {
   process.stdout.write(JSON.stringify({ port: fw.port, pid: process.pid }) + '\n');
 }
 
-const emptyTiming = (): SnapshotTiming => ({ type: 'snapshot-timing', totalMs: [], readFloorMs: [], storeMs: [], nodeMs: [], stringifyMs: [], bytes: 0, agents: 0, teams: 0, queues: 0, alerts: 0 });
+const emptyTiming = (): SnapshotTiming => ({ type: 'snapshot-timing', totalMs: [], readFloorMs: [], storeMs: [], nodeMs: [], stringifyMs: [], paceMs: 0, bytes: 0, agents: 0, teams: 0, queues: 0, alerts: 0 });
 
 /**
  * Times `runs` computations of the snapshot as the push hub makes them (fw.snapshots.compute()), after `warmup`
- * untimed ones, stopping early once budgetMs is spent (at least 3 runs). To split Redis from Node without touching the
+ * untimed ones, stopping early once budgetMs is spent (at least 3 runs). Like the hub, one computation (and its
+ * serialisation) per tick of `paceMs`, the push interval: the hub never computes back to back. To split Redis from Node without touching the
  * service, every method of fw.store and fw.alerts is wrapped on the instance for the duration: the time during which
  * one of their promises is outstanding is the store's share, the rest of compute() is Node's. Whatever the store's
  * internals become, this keeps measuring.
  */
-async function timeSnapshots(fw: Floorwatch, runs: number, warmup: number, budgetMs: number): Promise<SnapshotTiming> {
+async function timeSnapshots(fw: Floorwatch, runs: number, warmup: number, budgetMs: number, paceMs: number): Promise<SnapshotTiming> {
   let outstanding = 0, busySince = 0, storeMs = 0, readFloorMs = 0, readFloorCalls = 0;
   const restore: (() => void)[] = [];
   for (const target of [fw.store, fw.alerts] as object[]) {
@@ -166,6 +169,7 @@ async function timeSnapshots(fw: Floorwatch, runs: number, warmup: number, budge
   }
   const out = emptyTiming();
   const profile = process.env.BENCH_SNAPSHOT_PROFILE ? await startProfile() : null;
+  let held: unknown = null;
   try {
     for (let i = 0; i < warmup; i++) await fw.snapshots.compute();
     const start = performance.now();
@@ -181,7 +185,10 @@ async function timeSnapshots(fw: Floorwatch, runs: number, warmup: number, budge
       out.storeMs.push(storeMs);
       out.nodeMs.push(Math.max(0, total - storeMs));
       if (readFloorCalls > 0) out.readFloorMs.push(readFloorMs);
-      Object.assign(out, { bytes: Buffer.byteLength(json), agents: snap.agents.length, teams: snap.teams.length, queues: snap.queues.length, alerts: snap.alerts.length });
+      Object.assign(out, { paceMs, bytes: Buffer.byteLength(json), agents: snap.agents.length, teams: snap.teams.length, queues: snap.queues.length, alerts: snap.alerts.length });
+      held = snap; // the hub keeps its last snapshot (for clients that connect) until the next one
+      const wait = t0 + paceMs - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }
   } finally {
     for (const r of restore) r();

@@ -283,7 +283,7 @@ end
 -- The team gets one field per interval: s:<state>, or c:<category> for not_ready; logged-in time (their sum) and
 -- not-ready time (the sum of the categories) are derived when the snapshot is made.
 local stateFields, catFields, agentFieldNames = {}, {}, {}
-local function spend(ag, state, cat, lq, a, b, sign, days)
+local function spend(ag, state, cat, a, b, sign, days)
   if state == 'out' or b <= a then return end
   local field
   if state == 'not_ready' then
@@ -332,20 +332,25 @@ local function spend(ag, state, cat, lq, a, b, sign, days)
   end
   markChanged('a', ag.id)
   markChanged('t', ag.team)
-  -- after-call work belongs to the handle time of the queue of the agent's last call, counted when the wrap ends
-  if state == 'wrap' and lq and lq ~= '' then bump('q', lq, { 'wrap' }, b - 1, days, sign * (b - a)) end
+end
+
+-- After-call work [a, b) belongs to the handle time of q, the queue of the last call the agent answered before the wrap
+-- began (in event time), counted in the minute the wrap ends.
+local function wrapTime(q, a, b, sign, days)
+  if q and q ~= '' and b > a then bump('q', q, { 'wrap' }, b - 1, days, sign * (b - a)) end
 end
 
 -- ---------------------------------------------------------------- agents
 -- At most this many transitions are kept per agent: enough for any human pace of state changes within the
--- lateness (8 in 60 s), and it bounds the work per event. A late event older than the oldest one kept is rejected as
--- late.
+-- lateness (8 in 60 s), and it bounds the work per event (logins that changed nothing may add a few, see saveAgent).
+-- A late event older than the oldest one kept is rejected as late.
 local MAX_TIMELINE = 8
 
 -- The timeline is stored in the agent's hash in two parts, so that an event in order (nearly all) neither decodes nor
 -- re-encodes the transitions kept (unpacking and packing the whole list took several µs an event): tx, an index of 8 bytes per
 -- transition (ts u48, length of its payload u16: 64 bytes at most), and the payloads one after another (MessagePack:
--- state code, reason, category, last queue), split over fields t1, t2, ... of 64 bytes. With no value over 64 bytes
+-- state code, reason, category; a wrap also the queue it counts for and the ts of the answer that chose it; a login,
+-- code 9, only its code), split over fields t1, t2, ... of 64 bytes. With no value over 64 bytes
 -- Redis keeps the hash a listpack (one longer value turns it into a table about three times the size:
 -- hash-max-listpack-value). Chunk fields past the payload's length may hold ''. Earlier versions kept the whole
 -- timeline in one field, tl.
@@ -355,7 +360,9 @@ local TX_FORMATS = {}
 for n = 1, MAX_TIMELINE do TX_FORMATS[n] = '>' .. string.rep('I6I2', n) end
 local TL_FIELDS = {}
 for i = 1, 16 do TL_FIELDS[i] = 't' .. i end
-local STATE_CODE = { idle = 1, ringing = 2, talking = 3, hold = 4, wrap = 5, outbound = 6, not_ready = 7, out = 8 }
+-- login: an agent.login, kept even while logged in (then it changes nothing) because a late logout before it makes it count
+local STATE_CODE = { idle = 1, ringing = 2, talking = 3, hold = 4, wrap = 5, outbound = 6, not_ready = 7, out = 8, login = 9 }
+local LOGIN = 9
 local STATE_NAME = {}
 for name, code in pairs(STATE_CODE) do STATE_NAME[code] = name end
 
@@ -375,13 +382,15 @@ end
 
 local function loadAgent(agentId)
   local key = agentKey(agentId)
-  local h = rcall('HMGET', key, 'team', 'name', 'st', 'r', 'c', 'since', 'lq', 'at', 'tl', 'tx', 't1', 't2', 't3', 't4')
+  local h = rcall('HMGET', key, 'team', 'name', 'st', 'r', 'c', 'since', 'lq', 'at', 'tl', 'tx', 't1', 't2', 't3', 't4', 'aq')
   if not h[3] then
     return { key = key, id = agentId, team = 'unassigned', name = agentId, st = 'out', r = '', c = '', since = nil, lq = '', tl = {},
-             prevSt = 'out', prevAt = 0, chunks = 0, new = true }
+             prevSt = 'out', prevAt = 0, chunks = 0, new = true, aqRaw = '' }
   end
+  -- lq: the queue of the agent's latest answer; aq: the agent's recent answers (see answerAt)
   local ag = { key = key, id = agentId, team = h[1], name = h[2], st = h[3], r = h[4] or '', c = h[5] or '', since = tonumber(h[6]),
-               lq = h[7] or '', prevSt = h[3], prevAt = tonumber(h[8] or '0'), team0 = h[1], name0 = h[2], chunks = 0, stored = h }
+               lq = h[7] or '', prevSt = h[3], prevAt = tonumber(h[8] or '0'), team0 = h[1], name0 = h[2], chunks = 0, stored = h,
+               aqRaw = h[15] or '' }
   if h[9] then
     ag.legacy = true
     ag.tl = decodeLegacyTimeline(h[9])
@@ -410,14 +419,16 @@ local function loadAgent(agentId)
   return ag
 end
 
--- The agent's transitions as a list of { ts, state, reason, category, last queue }, decoded on first use (a late event).
+-- The agent's transitions as a list of { ts, state, reason, category, wrap queue, ts of the answer that chose it },
+-- decoded on first use (a late event).
 local function timeline(ag)
   if not ag.tl then
     local tl, off = {}, 1
     for i = 1, #ag.tts do
       local len = ag.tlens[i]
-      local code, r, cat, lq = cmsgpack.unpack(ssub(ag.tpay, off, off + len - 1))
-      tl[i] = { ag.tts[i], STATE_NAME[code] or code, r, cat, lq }
+      local code, r, cat, lq, lqt = cmsgpack.unpack(ssub(ag.tpay, off, off + len - 1))
+      if lqt == -1 then lqt = nil end
+      tl[i] = { ag.tts[i], STATE_NAME[code] or code, r or '', cat or '', lq or '', lqt }
       off = off + len
     end
     for i = 1, #ag.tnew do tl[#tl + 1] = ag.tnew[i] end
@@ -428,6 +439,96 @@ end
 
 local function appendTransition(ag, entry)
   if ag.tl then ag.tl[#ag.tl + 1] = entry else ag.tnew[#ag.tnew + 1] = entry end
+end
+
+-- The ts of the agent's last transition (a login that changed nothing may follow the current state's start).
+local function lastTs(ag)
+  if ag.tl then if #ag.tl > 0 then return ag.tl[#ag.tl][1] end
+  elseif #ag.tnew > 0 then return ag.tnew[#ag.tnew][1]
+  elseif #ag.tts > 0 then return ag.tts[#ag.tts] end
+  return ag.since
+end
+
+local function packEntry(e)
+  local code = STATE_CODE[e[2]] or e[2]
+  if code == LOGIN then return cmsgpack.pack(code) end
+  if e[2] == 'wrap' then return cmsgpack.pack(code, e[3], e[4], e[5] or '', e[6] or -1) end
+  return cmsgpack.pack(code, e[3], e[4])
+end
+
+-- Transitions older than this can no longer be preceded by an event: any such event is late.
+local function horizonOf(ts)
+  local horizon = ts - lateMs
+  if not opt.replay then horizon = mmin(horizon, opt.wallNow - lateMs) end
+  return horizon
+end
+
+-- The agent's recent answers, { ts1, queue1, ts2, queue2, ... } in event time (answers with the same ts in the order
+-- applied): those a late wrap may still follow, plus the one before them. Stored as MessagePack split over fields
+-- aq, aq2, ... of 64 bytes like the timeline (read past aq only when decoded).
+local MAX_ANSWERS = 8
+local AQ_FIELDS = { 'aq' }
+for i = 2, 16 do AQ_FIELDS[i] = 'aq' .. i end
+local function answers(ag)
+  if not ag.aq then
+    local raw, chunks = ag.aqRaw, 0
+    if raw ~= '' then chunks = 1 end
+    if #raw >= TL_CHUNK then
+      local parts = { raw }
+      local more = rcall('HMGET', ag.key, unpack(AQ_FIELDS, 2))
+      for i = 1, #more do
+        if not more[i] or more[i] == '' then break end
+        parts[#parts + 1] = more[i]; chunks = chunks + 1
+        if #more[i] < TL_CHUNK then break end
+      end
+      raw = table.concat(parts)
+    end
+    ag.aqChunks = chunks
+    if raw == '' then ag.aq = {} else ag.aq = { cmsgpack.unpack(raw) } end
+  end
+  return ag.aq
+end
+
+-- The queue of the agent's last answer at or before ts, and that answer's ts; '' when none is known.
+local function answerAt(ag, ts)
+  local list = answers(ag)
+  for i = #list - 1, 1, -2 do
+    if list[i] <= ts then return list[i + 1], list[i] end
+  end
+  return '', nil
+end
+
+local function addAnswer(ag, ts, q)
+  local list = answers(ag)
+  local at = #list + 1
+  while at > 1 and list[at - 2] > ts do at = at - 2 end
+  table.insert(list, at, q)
+  table.insert(list, at, ts)
+  local horizon = horizonOf(ts)
+  while #list > 2 * MAX_ANSWERS or (#list >= 4 and list[3] < horizon) do
+    table.remove(list, 1); table.remove(list, 1)
+  end
+  ag.aqChanged = true
+  ag.lq = list[#list]
+end
+
+-- The queue the current state counts for when it is a wrap: that of the transition that began it (the last one but
+-- logins, which change nothing while logged in). Decodes one payload at most.
+local function currentWrapQueue(ag)
+  if ag.tl then
+    for i = #ag.tl, 1, -1 do if ag.tl[i][2] ~= 'login' then return ag.tl[i][5] or '' end end
+    return ''
+  end
+  for i = #ag.tnew, 1, -1 do if ag.tnew[i][2] ~= 'login' then return ag.tnew[i][5] or '' end end
+  local off = #ag.tpay + 1
+  for i = #ag.tts, 1, -1 do
+    off = off - ag.tlens[i]
+    if string.byte(ag.tpay, off) ~= LOGIN then
+      local _, _, _, lq = cmsgpack.unpack(ssub(ag.tpay, off, off + ag.tlens[i] - 1))
+      return lq or ''
+    end
+  end
+  return ''
 end
 
 -- An agent's team (for counting a call's end), without its timeline.
@@ -445,19 +546,70 @@ local function putChanged(args, n, field, value, stored)
   return n + 2
 end
 
+-- Adds the answers' fields to an HSET's arguments (h: as in saveAgent).
+local function putAnswers(ag, args, n, h)
+  local list, packed = ag.aq, ''
+  while #list > 0 do
+    packed = cmsgpack.pack(unpack(list))
+    if #packed <= #AQ_FIELDS * TL_CHUNK then break end
+    table.remove(list, 1); table.remove(list, 1); packed = ''
+  end
+  local c = 0
+  for i = 1, #packed, TL_CHUNK do
+    c = c + 1
+    local stored = false
+    if c == 1 then stored = h[15] end
+    n = putChanged(args, n, AQ_FIELDS[c], ssub(packed, i, i + TL_CHUNK - 1), stored)
+  end
+  if c == 0 then n = putChanged(args, n, 'aq', '', h[15]); c = 1 end
+  for k = c + 1, ag.aqChunks or 0 do n = putChanged(args, n, AQ_FIELDS[k], '', false) end
+  return n
+end
+
+-- The first transition to keep of tl (decoded), count of them.
+local function keepFromOf(count, tsAt, horizon)
+  local keepFrom = mmax(1, count - MAX_TIMELINE + 1)
+  for i = keepFrom, count do
+    if tsAt(i) < horizon then keepFrom = i end
+  end
+  return keepFrom
+end
+
 local function saveAgent(ag, ts)
   -- keep the transitions a late event may still fall between: those within the lateness, plus the one before them
-  local horizon = ts - lateMs
-  if not opt.replay then horizon = mmin(horizon, opt.wallNow - lateMs) end
+  local horizon = horizonOf(ts)
   -- the transitions: decoded (tl), or those stored still encoded followed by the new ones (tnew)
   local tl = ag.tl
   local stored, count = 0, 0
   if tl then count = #tl else stored = #ag.tts; count = stored + #ag.tnew end
-  local keepFrom = mmax(1, count - MAX_TIMELINE + 1)
-  for i = keepFrom, count do
-    local at
-    if tl then at = tl[i][1] elseif i <= stored then at = ag.tts[i] else at = ag.tnew[i - stored][1] end
-    if at < horizon then keepFrom = i end
+  local function tsAt(i)
+    if tl then return tl[i][1] elseif i <= stored then return ag.tts[i] end
+    return ag.tnew[i - stored][1]
+  end
+  local keepFrom = keepFromOf(count, tsAt, horizon)
+  local isLogin = false
+  if keepFrom == 1 then -- the agent's first transition: what came before is logged out
+  elseif tl then isLogin = tl[keepFrom][2] == 'login'
+  elseif keepFrom <= stored then
+    local off = 1
+    for i = 1, keepFrom - 1 do off = off + ag.tlens[i] end
+    isLogin = string.byte(ag.tpay, off) == LOGIN
+  else isLogin = ag.tnew[keepFrom - stored][2] == 'login' end
+  if isLogin then
+    -- The first transition kept must tell the state from there on, and a login first reads as one that logged the
+    -- agent in: keep from the start of the state it continued. A login that changed nothing before the horizon never
+    -- will (nothing can come before it any more): dropped, so that a stream of them does not pile up.
+    tl = timeline(ag)
+    local kept, noop, cur = {}, {}, nil
+    for i = 1, #tl do
+      local e = tl[i]
+      local changes = e[2] ~= 'login' or cur == nil or cur == 'out'
+      if changes then cur = e[2] end
+      if changes or e[1] >= horizon then kept[#kept + 1] = e; noop[#kept] = not changes end
+    end
+    ag.tl, tl, stored, count = kept, kept, 0, #kept
+    keepFrom = keepFromOf(count, tsAt, horizon)
+    while keepFrom > 1 and noop[keepFrom] do keepFrom = keepFrom - 1 end
   end
   local tx, pay = {}, {}
   if keepFrom <= stored then
@@ -471,7 +623,7 @@ local function saveAgent(ag, ts)
   if not tl then list, from = ag.tnew, mmax(1, keepFrom - stored) end
   for i = from, #list do
     local e = list[i]
-    local p = cmsgpack.pack(STATE_CODE[e[2]] or e[2], e[3], e[4], e[5])
+    local p = packEntry(e)
     tx[#tx + 1] = struct.pack(TX_ENTRY, e[1], #p)
     pay[#pay + 1] = p
   end
@@ -495,6 +647,7 @@ local function saveAgent(ag, ts)
   n = putChanged(args, n, 'lq', ag.lq, h[7])
   n = putChanged(args, n, 'at', mmax(ts, ag.prevAt), h[8])
   n = putChanged(args, n, 'tx', table.concat(tx), h[10])
+  if ag.aqChanged then n = putAnswers(ag, args, n, h) end
   if ag.new or ag.team ~= ag.team0 then args[n + 1] = 'team'; args[n + 2] = ag.team; n = n + 2 end
   if ag.new or ag.name ~= ag.name0 then args[n + 1] = 'name'; args[n + 2] = ag.name; n = n + 2 end
   local chunks = 0
@@ -519,41 +672,92 @@ local function saveAgent(ag, ts)
   end
 end
 
--- The agent's state at ts according to its timeline ('out' before anything is known).
-local function stateAt(ag, ts)
-  if ag.since == nil then return 'out' end
-  if ts >= ag.since then return ag.st end
-  local tl = timeline(ag)
-  local st = 'out'
-  for i = 1, #tl do if tl[i][1] <= ts then st = tl[i][2] end end
-  return st
+-- The states an agent's timeline makes, in order: { from, to (nil for the current one), state, category, wrap queue,
+-- reason }. A login only makes the agent idle when logged out.
+local function spells(tl)
+  local list, cur = {}, nil
+  for i = 1, #tl do
+    local e = tl[i]
+    local st, cat, lq, r = e[2], e[4], '', e[3]
+    if st == 'login' then
+      if cur and cur[3] ~= 'out' then st = nil else st, cat, r = 'idle', '', '' end
+    elseif st == 'wrap' then lq = e[5] or '' end
+    if st then
+      if cur then cur[2] = e[1] end
+      cur = { e[1], nil, st, cat, lq, r }
+      list[#list + 1] = cur
+    end
+  end
+  return list
 end
 
--- A state transition of an agent at ts: st in idle|ringing|talking|hold|wrap|outbound|not_ready|out.
+local function spendSpell(ag, s, a, b, sign, days)
+  spend(ag, s[3], s[4], a, b, sign, days)
+  if s[3] == 'wrap' then wrapTime(s[5], s[1], s[2], sign, days) end
+end
+
+-- Re-spreads the agent's time after change(tl) altered its timeline at or after ts: the states that ended at or after ts
+-- are taken back and the new ones counted (a state with the same start only for the time its end moved; a wrap wholly, in
+-- the minute it now ends). The current state (not counted yet) becomes the new timeline's last.
+local function retime(ag, ts, days, change)
+  local tl = timeline(ag)
+  local old = spells(tl)
+  change(tl)
+  local new = spells(tl)
+  local byStart = {}
+  for _, s in ipairs(old) do
+    if s[2] and s[2] >= ts then byStart[s[1] .. '|' .. s[3] .. '|' .. s[4] .. '|' .. s[5]] = s end
+  end
+  for _, s in ipairs(new) do
+    if s[2] and s[2] >= ts then
+      local k = s[1] .. '|' .. s[3] .. '|' .. s[4] .. '|' .. s[5]
+      local o = byStart[k]
+      if o and o[2] - o[1] >= s[2] - s[1] and o[2] - o[1] > 0 then
+        byStart[k] = nil
+        spend(ag, s[3], s[4], s[2], o[2], -1, days)
+        if s[3] == 'wrap' and o[2] ~= s[2] then wrapTime(s[5], s[1], o[2], -1, days); wrapTime(s[5], s[1], s[2], 1, days) end
+      elseif o and o[2] - o[1] > 0 then
+        byStart[k] = nil
+        spend(ag, s[3], s[4], o[2], s[2], 1, days)
+        wrapTime(s[3] == 'wrap' and s[5], s[1], o[2], -1, days); wrapTime(s[3] == 'wrap' and s[5], s[1], s[2], 1, days)
+      else
+        spendSpell(ag, s, s[1], s[2], 1, days)
+      end
+    end
+  end
+  for _, o in pairs(byStart) do spendSpell(ag, o, o[1], o[2], -1, days) end
+  local cur = new[#new]
+  ag.st, ag.c, ag.since, ag.r = cur[3], cur[4], cur[1], cur[6]
+end
+
+-- A transition of an agent at ts: st in idle|ringing|talking|hold|wrap|outbound|not_ready|out, or login. Returns 'late'
+-- when it is older than every transition kept and some were dropped.
 local function transition(ag, ts, st, r, cat, days)
+  local e = { ts, st, r, cat, '', nil }
+  if st == 'wrap' then e[5], e[6] = answerAt(ag, ts) end
   if ag.since == nil then
+    if st == 'login' then st, r, cat = 'idle', '', '' end
     ag.st, ag.r, ag.c, ag.since = st, r, cat, ts
-    ag.tl = { { ts, st, r, cat, ag.lq } }
+    ag.tl = { e }
     return
   end
-  if ts >= ag.since then
-    spend(ag, ag.st, ag.c, ag.lq, ag.since, ts, 1, days)
+  if ts >= lastTs(ag) then
+    if st == 'login' then
+      if ag.st ~= 'out' then appendTransition(ag, e); return end -- changes nothing (unless a late logout comes before it)
+      st, r, cat = 'idle', '', ''
+    end
+    spend(ag, ag.st, ag.c, ag.since, ts, 1, days)
+    if ag.st == 'wrap' then wrapTime(currentWrapQueue(ag), ag.since, ts, 1, days) end
     ag.st, ag.r, ag.c, ag.since = st, r, cat, ts
-    appendTransition(ag, { ts, st, r, cat, ag.lq })
+    appendTransition(ag, e)
     return
   end
-  -- late: find the last transition at or before ts and the one after it
+  -- late: inserted after the transitions at or before ts, and the time from there on re-spread
   local tl = timeline(ag)
   local j = 0
   for i = 1, #tl do if tl[i][1] <= ts then j = i end end
   if j == 0 and ag.full then return 'late' end
-  local nextTs = tl[j + 1][1]
-  if j > 0 then
-    local prev = tl[j]
-    spend(ag, prev[2], prev[4], prev[5], ts, nextTs, -1, days)
-  end
-  spend(ag, st, cat, ag.lq, ts, nextTs, 1, days)
-  table.insert(tl, j + 1, { ts, st, r, cat, ag.lq })
+  retime(ag, ts, days, function(list) table.insert(list, j + 1, e) end)
 end
 
 -- ---------------------------------------------------------------- calls
@@ -585,11 +789,13 @@ local function callKey(callId) return P .. 'call:' .. callId end
 
 local function onQueued(e)
   local key = callKey(e.callId)
-  local c = rcall('HMGET', key, 'q', 'qt', 'o', 'ot')
+  local c = rcall('HMGET', key, 'q', 'qt', 'o', 'ot', 'to')
   local q, qt, o, ot = c[1], tonumber(c[2]), c[3], tonumber(c[4])
-  if qt and not (o == 'overflowed' and ot <= e.ts) then return end -- the same call queued twice: keep the first
-  if o == 'overflowed' and qt then
-    -- the call re-enters (on another queue) after overflowing: a new leg
+  -- the call re-enters on the queue it overflowed to: a new leg, whether or not its first call.queued was seen (a
+  -- call stored before 'to' was kept: any queue, once queued)
+  local newLeg = o == 'overflowed' and ot <= e.ts and (c[5] == e.queueId or (not c[5] and qt ~= nil))
+  if qt and not newLeg then return end -- the same call queued twice: keep the first
+  if newLeg then
     rcall('DEL', key)
     o, ot = nil, nil
   end
@@ -647,14 +853,28 @@ local function onOutcome(e, kind)
   end
   if kind == 'answered' then
     rcall('HSET', key, 'q', q, 'o', kind, 'ot', e.ts, 'od', encodeDays(e.days), 'T', e.T, 'S', e.S, 'at', e.ts, 'ag', e.agentId)
+  elseif kind == 'overflowed' then
+    rcall('HSET', key, 'q', q, 'o', kind, 'ot', e.ts, 'od', encodeDays(e.days), 'T', e.T, 'S', e.S, 'to', e.toQueueId)
   else
     rcall('HSET', key, 'q', q, 'o', kind, 'ot', e.ts, 'od', encodeDays(e.days), 'T', e.T, 'S', e.S)
   end
   countOutcome(kind, q, e.ts, e.days, wait, e.T, e.S, 1)
   if kind == 'answered' then
     local ag = loadAgent(e.agentId)
-    ag.lq = q
     if ag.since == nil then transition(ag, e.ts, 'talking', '', '', e.days) end
+    addAnswer(ag, e.ts, q)
+    if e.ts < lastTs(ag) then
+      -- answered before wraps already known (out of order): those begun after it, and after the answer they count for,
+      -- count for this call's queue
+      local function later(w) return w[2] == 'wrap' and w[1] > e.ts and (w[6] == nil or w[6] <= e.ts) end
+      local hit = false
+      for _, w in ipairs(timeline(ag)) do if later(w) then hit = true end end
+      if hit then
+        retime(ag, e.ts, e.days, function(tl)
+          for _, w in ipairs(tl) do if later(w) then w[5], w[6] = q, e.ts end end
+        end)
+      end
+    end
     bump('a', ag.id, { 'ans' }, e.ts, e.days, 1)
     bump('t', ag.team, { 'ans' }, e.ts, e.days, 1)
     saveAgent(ag, e.ts)
@@ -695,7 +915,7 @@ local function applyOne(e)
     if e.name then ag.name = e.name end
     if e.queues then rcall('HSET', ag.key, 'qs', cjson.encode(e.queues)) end
     -- logging in makes an agent ready; a login while already logged in changes nothing
-    if stateAt(ag, e.ts) == 'out' and transition(ag, e.ts, 'idle', '', '', e.days) == 'late' then return 'late' end
+    if transition(ag, e.ts, 'login', '', '', e.days) == 'late' then return 'late' end
     saveAgent(ag, e.ts)
   elseif t == 'agent.logout' then
     local ag = loadAgent(e.agentId)

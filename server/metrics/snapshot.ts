@@ -80,7 +80,7 @@ function stateField(agent: AgentRecord): string {
 /**
  * Every agent's figures in a snapshot, in one typed array: per agent and window (window index w, in WINDOW_NAMES
  * order) the whole milliseconds and counts they come from, FIGURES numbers at (agent index * windows + w) * FIGURES.
- * The rows and windows below read them; seconds and rates are worked out when read, and when sent (toJSON). At 10,000
+ * The rows below read them: seconds and rates are worked out when a row's windows are read or sent (toJSON). At 10,000
  * agents a snapshot has 40,000 agent windows: as objects holding fractions (each a heap object of its own in V8) they
  * were some 12 MB of young objects per snapshot, and copying them through garbage collection was most of a
  * snapshot's time. A typed array's numbers live outside the JS heap.
@@ -88,39 +88,21 @@ function stateField(agent: AgentRecord): string {
 const FIGURES = 5;
 const LI = 0, BRK = 1, TALK = 2, ANS = 3, END = 4;
 
-class AgentFigures implements AgentWindow {
-  constructor(
-    private readonly figures: Float64Array,
-    private readonly at: number,
-  ) {}
-  get loggedInSeconds() {
-    return this.figures[this.at + LI]! / 1000;
-  }
-  get breakSeconds() {
-    return this.figures[this.at + BRK]! / 1000;
-  }
-  get talkSeconds() {
-    return this.figures[this.at + TALK]! / 1000;
-  }
-  get breakRate() {
-    return ratio(this.figures[this.at + BRK]!, this.figures[this.at + LI]!);
-  }
-  get utilisation() {
-    return ratio(this.figures[this.at + TALK]!, this.figures[this.at + LI]!);
-  }
-  get callsAnswered() {
-    return this.figures[this.at + ANS]!;
-  }
-  get callsHandled() {
-    return this.figures[this.at + END]!;
-  }
-  toJSON(): AgentWindow {
-    const { loggedInSeconds, breakSeconds, talkSeconds, breakRate, utilisation, callsAnswered, callsHandled } = this;
-    return { loggedInSeconds, breakSeconds, talkSeconds, breakRate, utilisation, callsAnswered, callsHandled };
-  }
+/** An agent's figures in a window, as the snapshot states them, from its whole ms and counts at `at`. */
+function agentWindow(figures: Float64Array, at: number): AgentWindow {
+  const li = figures[at + LI]!, brk = figures[at + BRK]!, talk = figures[at + TALK]!;
+  return {
+    loggedInSeconds: li / 1000,
+    breakSeconds: brk / 1000,
+    talkSeconds: talk / 1000,
+    breakRate: ratio(brk, li),
+    utilisation: ratio(talk, li),
+    callsAnswered: figures[at + ANS]!,
+    callsHandled: figures[at + END]!,
+  };
 }
 
-/** An agent's row; its windows are views of the snapshot's figures, made when read. A class, not an object literal:
+/** An agent's row; its windows are made from the snapshot's figures when read (and sent). A class, not an object literal:
  * V8 puts the objects of a literal that keep surviving straight into the old generation ("pretenuring"); a class's
  * instances start young like any short-lived object. */
 class AgentRow implements AgentSnapshot {
@@ -137,7 +119,7 @@ class AgentRow implements AgentSnapshot {
     private readonly at: number,
   ) {}
   get windows(): PerWindow<AgentWindow> {
-    return windowsOf((w) => new AgentFigures(this.figures, this.at + w * FIGURES));
+    return windowsOf((w) => agentWindow(this.figures, this.at + w * FIGURES));
   }
   toJSON(): AgentSnapshot {
     const { agentId, name, teamId, loggedIn, state, reason, reasonCategory, since, windows } = this;

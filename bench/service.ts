@@ -1,6 +1,7 @@
 // The service under test in a child process (bench/serve.ts), started and stopped by the bench phases: its port and
 // pid, its stats over IPC (CPU, memory, event-loop delay), other requests over IPC, and its last stderr lines.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServeStats } from './serve.js';
@@ -21,7 +22,9 @@ export interface Service {
 }
 
 export async function startService(redisUrl: string, configFile: unknown, cpuProfDir: string | null, extraEnv: Record<string, string>): Promise<Service> {
-  const execArgs = ['--import', 'tsx'];
+  // the V8 flags `npm start` runs the service with (docs/performance.md), so that the bench measures the same thing
+  const nodeFlags = JSON.parse(readFileSync(join(ROOT, 'scripts/service-node-flags.json'), 'utf8')) as string[];
+  const execArgs = [...nodeFlags, '--import', 'tsx'];
   if (cpuProfDir) execArgs.unshift('--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`);
   const child = spawn(process.execPath, [...execArgs, join(BENCH_DIR, 'serve.ts')], {
     cwd: ROOT,

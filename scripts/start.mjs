@@ -1,6 +1,7 @@
 // `npm start`: install what is missing, build the client if needed, then run the server (with the built-in ACD
 // simulator unless another source is configured). `npm run dev`: vite dev server with hot reload + server restarts.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { REDIS_HINT, ensureClientBuilt, ensureNodeModules, ensureSystemCommand, root } from './provision.mjs';
 
 const dev = process.argv.includes('--dev');
@@ -25,5 +26,7 @@ if (dev) {
   start('npx', ['vite', '--port', '5173'], { FLOORWATCH_API_PORT: apiPort });
 } else {
   ensureClientBuilt();
-  start(process.execPath, ['--import', 'tsx', 'server/main.ts']);
+  // V8 flags for the service (docs/performance.md: a larger young generation for the snapshots of a large floor)
+  const nodeFlags = JSON.parse(readFileSync(new URL('./service-node-flags.json', import.meta.url), 'utf8'));
+  start(process.execPath, [...nodeFlags, '--import', 'tsx', 'server/main.ts']);
 }

@@ -34,9 +34,15 @@ export interface PushHub {
 
 const roomOf = (view: ViewKey) => `view:${view}`;
 
-/** Whether two snapshots hold the same figures (they differ in generatedAt). */
+/**
+ * Whether two snapshots of the same store version hold the same figures. The figures are a function of the store and
+ * the service clock's "now" (generatedAt), so with the same now only what follows the wall clock can differ: the
+ * feed's staleness, a broadcast's expiry and the alerts (which follow both). Comparing those, not the whole snapshot,
+ * spares serialising a large floor's snapshot twice a second when no events come.
+ */
 function sameContent(a: Snapshot, b: Snapshot): boolean {
-  return JSON.stringify({ ...a, generatedAt: '' }) === JSON.stringify({ ...b, generatedAt: '' });
+  if (a.generatedAt !== b.generatedAt) return false;
+  return JSON.stringify([a.feed, a.broadcast, a.alerts]) === JSON.stringify([b.feed, b.broadcast, b.alerts]);
 }
 
 /** Browsers send Origin; a socket from another site's page (cross-site WebSocket hijacking) is refused. */

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import type { Snapshot } from '../../shared/snapshot.js';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/socket.js';
-import { TEST_TOKENS, startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
+import { ManualClock, TEST_TOKENS, startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 const cleanups: (() => unknown)[] = [];
@@ -45,6 +45,30 @@ describe('socket.io push', () => {
     ]);
     const snaps = await Promise.all(updated);
     for (const s of snaps) expect(s.queues.find((q) => q.queueId === 'pq')!.oldestQueuedAt).toBe(new Date(sentAt).toISOString());
+  });
+
+  it('with no new events, pushes again when the feed goes stale, and not while nothing changed', async () => {
+    // Replay clock: "now" is the latest event's time, so with no events the figures stand still; the feed's
+    // staleness follows the wall clock (a pinned one here).
+    const T0 = Date.parse('2026-05-04T09:00:00Z');
+    const wall = new ManualClock(T0);
+    const fw = await startTestFloorwatch({ queues: [{ id: 'pq' }], push: { intervalMs: 50 }, ingest: { feedStaleSeconds: 30 } }, { FLOORWATCH_CLOCK: 'replay' }, { clock: wall });
+    cleanups.push(() => fw.close());
+    await fw.post([{ id: 'r1', ts: T0, type: 'call.queued', callId: 'c1', queueId: 'pq' }]);
+    const client = io(fw.url, { transports: ['websocket'], auth: { token: TEST_TOKENS.supervisor } }) as Client;
+    cleanups.push(() => client.close());
+    await nextSnapshot(client, (s) => waitingIn(s, 'pq') === 1);
+    await new Promise((r) => setTimeout(r, 300)); // the hub's first ticks push what the events changed
+    const pushed: Snapshot[] = [];
+    client.on('snapshot', (s) => pushed.push(s));
+
+    wall.advance(2_000); // past the 1-s idle refresh: recomputed, the same figures, not pushed
+    await new Promise((r) => setTimeout(r, 400));
+    expect(pushed).toEqual([]);
+
+    wall.advance(40_000); // no event for 42 s > 30 s: the feed is stale, pushed although "now" did not move
+    const stale = await nextSnapshot(client, (s) => s.feed.stale);
+    expect(stale.generatedAt).toBe(new Date(T0).toISOString());
   });
 
   it('answers snapshot:get with the current snapshot', async () => {

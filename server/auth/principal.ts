@@ -67,12 +67,7 @@ export function projectSnapshot(s: Snapshot, view: ViewKey): Snapshot {
 /** The team's windows with the per-agent break rates left out, except in the window `keep` (if given). */
 function withoutAgentRates(windows: PerWindow<TeamWindow>, keep?: WindowName): PerWindow<TeamWindow> {
   const out = { ...windows };
-  for (const w of WINDOW_NAMES) if (w !== keep) out[w] = teamWindowWithoutRates(windows[w]);
+  // (a spread copies a snapshot's team window without making its list: see TeamWindowFigures)
+  for (const w of WINDOW_NAMES) if (w !== keep) out[w] = { ...windows[w], agentBreakRates: [] };
   return out;
-}
-
-/** A team window with an empty agentBreakRates (the snapshot's team windows make the list only when it is read: see
- * TeamWindowFigures in server/metrics/formulas.ts; its other fields are its own). */
-function teamWindowWithoutRates(w: TeamWindow): TeamWindow {
-  return { ...w, agentBreakRates: [] };
 }

@@ -59,9 +59,9 @@ export function teamPoint(t: Totals, minLoggedInMs: number, breakCvLimit: number
     else a.breakMs += v;
     agents.set(agentId, a);
   }
-  const ids = [...agents.keys()];
-  const rates = new BreakRates(minLoggedInMs, ids, ids);
-  ids.forEach((id, k) => rates.add(k, agents.get(id)!.loggedInMs, agents.get(id)!.breakMs));
+  const list = [...agents.values()];
+  const rates = new BreakRates(minLoggedInMs, list.map((a) => a.agentId), list.map((a) => a.name));
+  list.forEach((a, k) => rates.add(k, a.loggedInMs, a.breakMs));
   return { ...teamFigures(withDerived(fields)), ...rates.summary(breakCvLimit) };
 }
 
@@ -85,7 +85,7 @@ export function buildSeries(input: SeriesInput): Series {
     generatedAt: new Date(now).toISOString(),
     points,
     ahtRuns: ahtRuns(
-      points.map((p) => ({ start: Date.parse(p.from), complete: p.complete, ...ahtOf(input.kind === 'team' ? p.team : p.queue) })),
+      points.map((p, i) => ({ start: input.starts[i]!, complete: p.complete, ...ahtOf(input.kind === 'team' ? p.team : p.queue) })),
       intervalMs,
       input.runMinCalls,
       input.runRules,

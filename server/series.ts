@@ -69,7 +69,7 @@ export class SeriesService {
    * and once more when the lateness has passed after it; in between the same answer is given. `history` changes when
    * settled intervals may have been rewritten (Store: StoreMeta.history).
    */
-  async currentRuns(now: number, queueIds: readonly string[], teamIds: readonly string[], thresholds: AlertThresholds, history = ''): Promise<CurrentRuns> {
+  async currentRuns(now: number, queueIds: readonly string[], teamIds: readonly string[], thresholds: AlertThresholds, history: string): Promise<CurrentRuns> {
     const a = thresholds.ahtSpecialCause;
     const intervalMs = a.intervalMinutes * MINUTE_MS;
     const latenessMs = this.config.ingest.latenessSeconds * 1000;

@@ -719,7 +719,7 @@ local function retime(ag, ts, days, change)
       elseif o and o[2] - o[1] > 0 then
         byStart[k] = nil
         spend(ag, s[3], s[4], o[2], s[2], 1, days)
-        wrapTime(s[3] == 'wrap' and s[5], s[1], o[2], -1, days); wrapTime(s[3] == 'wrap' and s[5], s[1], s[2], 1, days)
+        if s[3] == 'wrap' then wrapTime(s[5], s[1], o[2], -1, days); wrapTime(s[5], s[1], s[2], 1, days) end
       else
         spendSpell(ag, s, s[1], s[2], 1, days)
       end

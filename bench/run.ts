@@ -70,7 +70,7 @@ const OPTION_HELP: Record<string, [string, string, string]> = {
   'scale-agents': ['1000,10000', '1000', 'snapshot and memory phases: floor sizes (agents, comma-separated), each one simulated hour'],
   'scale-teams': ['200', '200', 'snapshot and memory phases: teams'],
   'scale-queues': ['50', '50', 'snapshot and memory phases: queues'],
-  'snapshot-runs': ['20', '10', 'snapshot phase: timed computations per floor size'],
+  'snapshot-runs': ['100', '20', 'snapshot phase: timed computations per floor size (a p95 of 20 is the second slowest)'],
   'snapshot-seconds': ['60', '20', 'snapshot phase: most time spent timing per floor size (at least 3 runs)'],
   'snapshot-pace-ms': ['250', '250', 'snapshot phase: ms from one timed computation to the next, as the push hub ticks (0: back to back)'],
   'memory-sample': ['500', '200', 'memory phase: keys per key family whose MEMORY USAGE is read'],

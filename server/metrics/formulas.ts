@@ -53,20 +53,6 @@ function nullableSeconds(ms: number | null): number | null {
   return ms === null ? null : ms / 1000;
 }
 
-export interface Dispersion {
-  mean: number | null;
-  sd: number | null;
-  cv: number | null;
-}
-
-/** Mean, population standard deviation and coefficient of variation (sd / mean; null when the mean is 0). */
-export function dispersion(values: readonly number[]): Dispersion {
-  if (values.length === 0) return { mean: null, sd: null, cv: null };
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const sd = Math.sqrt(values.reduce((a, x) => a + (x - mean) ** 2, 0) / values.length);
-  return { mean, sd, cv: mean > 0 ? sd / mean : null };
-}
-
 /**
  * Team fields hold one field per state interval: s:<state>, or c:<category> for not-ready time. Logged-in time (li)
  * is the sum of them all, and s:not_ready the sum of the categories.
@@ -122,69 +108,147 @@ export interface BreakDispersion {
   inControl: boolean | null;
 }
 
+/** A team's agents' logged-in and break ms in one window: agent k of agentIds (and names). */
+export interface AgentTimes {
+  readonly agentIds: readonly string[];
+  readonly names: readonly string[];
+  loggedInMs(k: number): number;
+  breakMs(k: number): number;
+}
+
+/** AgentTimes held in arrays. */
+export class AgentTimesList implements AgentTimes {
+  constructor(
+    readonly agentIds: readonly string[],
+    readonly names: readonly string[],
+    private readonly loggedIn: readonly number[],
+    private readonly breaks: readonly number[],
+  ) {}
+  loggedInMs(k: number): number {
+    return this.loggedIn[k]!;
+  }
+  breakMs(k: number): number {
+    return this.breaks[k]!;
+  }
+}
+
 /**
  * The dispersion of a team's agents' break rates: agents logged in for less than minLoggedInMs are left out (and
- * counted); the team is in control while the CV is under the limit.
- */
-/**
- * A team's break-rate dispersion, one agent at a time: agent k of `agentIds` (and `names`) is added with its logged-in
- * and break ms. The rates are kept in arrays and the list of them (agentBreakRates) is made only when read: a
- * snapshot has one rate per agent and window (40,000 at 10,000 agents), most of them never read in the process (the
- * board's message leaves out all but one window; the alert rules read only the counts and the CV), and making them
- * as objects up front was garbage-collection work for nothing.
+ * counted); the team is in control while the CV is under the limit. The figures are worked out from `times` where
+ * they are (same sums, in the same order, as `dispersion`), and the list of rates (agentBreakRates) is made only when
+ * read: a snapshot has one rate per agent and window (40,000 at 10,000 agents), most of them never read in the
+ * process (the board's message leaves out all but one window; the alert rules read only the counts and the CV), and
+ * making them up front, as objects or arrays, was garbage-collection work for nothing.
  */
 export class BreakRates {
-  /** Positions in agentIds of the agents counted, their rates and logged-in ms. */
-  private readonly counted: number[] = [];
-  private readonly rates: number[] = [];
-  private readonly loggedInMs: number[] = [];
-  private excluded = 0;
+  private readonly counted: number = 0;
+  private readonly excluded: number = 0;
+  /** Mean and population standard deviation of the counted agents' rates (null when none counts). */
+  private readonly mean: number | null = null;
+  private readonly sd: number | null = null;
   constructor(
     private readonly minLoggedInMs: number,
-    private readonly agentIds: readonly string[],
-    private readonly names: readonly string[],
-  ) {}
-
-  add(k: number, loggedInMs: number, breakMs: number): void {
-    if (loggedInMs <= 0) return;
-    if (loggedInMs < this.minLoggedInMs) {
-      this.excluded++;
-      return;
+    private readonly times: AgentTimes,
+  ) {
+    // plain loops over `times`, no closure in between: a rate handed through a call that is not inlined becomes a heap
+    // object of its own, 80,000 of them a snapshot at 10,000 agents
+    const n = times.agentIds.length;
+    let counted = 0, excluded = 0, sum = 0;
+    for (let k = 0; k < n; k++) {
+      const li = times.loggedInMs(k);
+      if (li <= 0) continue;
+      if (li < minLoggedInMs) excluded++;
+      else {
+        counted++;
+        sum += times.breakMs(k) / li;
+      }
     }
-    this.counted.push(k);
-    this.rates.push(breakMs / loggedInMs);
-    this.loggedInMs.push(loggedInMs);
+    this.counted = counted;
+    this.excluded = excluded;
+    if (counted === 0) return;
+    const mean = sum / counted;
+    let squares = 0;
+    for (let k = 0; k < n; k++) if (this.counts(k)) squares += (times.breakMs(k) / times.loggedInMs(k) - mean) ** 2;
+    this.mean = mean;
+    this.sd = Math.sqrt(squares / counted);
+  }
+
+  /** Whether agent k counts: logged in for at least the minimum (and at all). */
+  private counts(k: number): boolean {
+    const li = this.times.loggedInMs(k);
+    return li > 0 && li >= this.minLoggedInMs;
   }
 
   /** The counted agents' rates (a new list each time). */
   list(): AgentRate[] {
-    return this.counted.map((k, i) => ({ agentId: this.agentIds[k]!, name: this.names[k]!, breakRate: this.rates[i]!, loggedInSeconds: this.loggedInMs[i]! / 1000 }));
+    const out: AgentRate[] = [];
+    const t = this.times;
+    for (let k = 0; k < t.agentIds.length; k++) {
+      if (!this.counts(k)) continue;
+      const li = t.loggedInMs(k);
+      out.push({ agentId: t.agentIds[k]!, name: t.names[k]!, breakRate: t.breakMs(k) / li, loggedInSeconds: li / 1000 });
+    }
+    return out;
   }
 
   /** The dispersion's figures without the list. */
   summary(cvLimit: number): Omit<BreakDispersion, 'agentBreakRates'> {
-    const d = dispersion(this.rates);
+    const { mean, sd } = this;
+    const cv = mean !== null && sd !== null && mean > 0 ? sd / mean : null;
     return {
-      agentsCounted: this.rates.length,
+      agentsCounted: this.counted,
       agentsExcluded: this.excluded,
-      meanAgentBreakRate: d.mean,
-      breakRateSd: d.sd,
-      breakRateCv: d.cv,
-      inControl: d.cv === null ? null : d.cv < cvLimit,
+      meanAgentBreakRate: mean,
+      breakRateSd: sd,
+      breakRateCv: cv,
+      inControl: cv === null ? null : cv < cvLimit,
     };
   }
 }
 
-/** (The fields TeamWindowFigures' constructor assigns.) */
-export interface TeamWindowFigures extends TeamFigures, Omit<BreakDispersion, 'agentBreakRates'> {}
 /**
  * A team's figures in a window with the dispersion of its agents' break rates. agentBreakRates is made when read (see
  * BreakRates) and sent by toJSON; its own fields are the rest (a copy by Object.keys or spread leaves the list out).
+ * Each field is assigned in the constructor, so that every instance has one shape (800 of them a snapshot at 200 teams).
  */
 export class TeamWindowFigures implements TeamWindow {
+  readonly loggedInSeconds: number;
+  readonly breakSeconds: number;
+  readonly talkSeconds: number;
+  readonly breakRate: number | null;
+  readonly utilisation: number | null;
+  readonly occupancy: number | null;
+  readonly idleRate: number | null;
+  readonly offPhoneShare: number | null;
+  readonly callsAnswered: number;
+  readonly callsHandled: number;
+  readonly ahtSeconds: number | null;
+  readonly agentsCounted: number;
+  readonly agentsExcluded: number;
+  readonly meanAgentBreakRate: number | null;
+  readonly breakRateSd: number | null;
+  readonly breakRateCv: number | null;
+  readonly inControl: boolean | null;
   readonly #rates: BreakRates;
-  constructor(figures: TeamFigures, rates: BreakRates, cvLimit: number) {
-    Object.assign(this, figures, rates.summary(cvLimit));
+  constructor(f: TeamFigures, rates: BreakRates, cvLimit: number) {
+    this.loggedInSeconds = f.loggedInSeconds;
+    this.breakSeconds = f.breakSeconds;
+    this.talkSeconds = f.talkSeconds;
+    this.breakRate = f.breakRate;
+    this.utilisation = f.utilisation;
+    this.occupancy = f.occupancy;
+    this.idleRate = f.idleRate;
+    this.offPhoneShare = f.offPhoneShare;
+    this.callsAnswered = f.callsAnswered;
+    this.callsHandled = f.callsHandled;
+    this.ahtSeconds = f.ahtSeconds;
+    const d = rates.summary(cvLimit);
+    this.agentsCounted = d.agentsCounted;
+    this.agentsExcluded = d.agentsExcluded;
+    this.meanAgentBreakRate = d.meanAgentBreakRate;
+    this.breakRateSd = d.breakRateSd;
+    this.breakRateCv = d.breakRateCv;
+    this.inControl = d.inControl;
     this.#rates = rates;
   }
   get agentBreakRates(): AgentRate[] {

@@ -3,7 +3,7 @@
 import type { QueueWindow } from '../../shared/snapshot.js';
 import type { IntervalMinutes, RunFlag, Series, SeriesKind, SeriesPoint, TeamPoint } from '../../shared/series.js';
 import { MINUTE_MS, zoneOffset } from '../../shared/time.js';
-import { BreakRates, addInto, queueWindow, teamFigures, withDerived, type Totals } from './formulas.js';
+import { AgentTimesList, BreakRates, addInto, queueWindow, teamFigures, withDerived, type Totals } from './formulas.js';
 import { findRuns, type RunRuleOptions } from './run-rules.js';
 
 /** The series' buckets are 15 minutes long, starting on the quarter hour (epoch-aligned, so local too). */
@@ -60,8 +60,8 @@ export function teamPoint(t: Totals, minLoggedInMs: number, breakCvLimit: number
     agents.set(agentId, a);
   }
   const list = [...agents.values()];
-  const rates = new BreakRates(minLoggedInMs, list.map((a) => a.agentId), list.map((a) => a.name));
-  list.forEach((a, k) => rates.add(k, a.loggedInMs, a.breakMs));
+  const times = new AgentTimesList(list.map((a) => a.agentId), list.map((a) => a.name), list.map((a) => a.loggedInMs), list.map((a) => a.breakMs));
+  const rates = new BreakRates(minLoggedInMs, times);
   return { ...teamFigures(withDerived(fields)), ...rates.summary(breakCvLimit) };
 }
 

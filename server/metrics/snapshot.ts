@@ -19,7 +19,7 @@ import { WINDOW_NAMES } from '../../shared/snapshot.js';
 import { MINUTE_MS, ROLLING_WINDOW_MINUTES, floorTo } from '../../shared/time.js';
 import type { Config } from '../config.js';
 import type { AgentRecord, EntityBuckets, FloorState, WindowSpec } from '../store/store.js';
-import { BreakRates, TeamWindowFigures, addInto, queueWindow, ratio, teamFigures, withDerived, type Totals } from './formulas.js';
+import { BreakRates, TeamWindowFigures, type AgentTimes, addInto, queueWindow, ratio, teamFigures, withDerived, type Totals } from './formulas.js';
 
 export interface SnapshotInput {
   floor: FloorState;
@@ -100,6 +100,24 @@ function agentWindow(figures: Float64Array, at: number): AgentWindow {
     callsAnswered: figures[at + ANS]!,
     callsHandled: figures[at + END]!,
   };
+}
+
+/** The logged-in and break ms of a team's members in one window, read in place from the snapshot's figures: member k's
+ * window starts at starts[k] + offset. */
+class MemberTimes implements AgentTimes {
+  constructor(
+    readonly agentIds: readonly string[],
+    readonly names: readonly string[],
+    private readonly figures: Float64Array,
+    private readonly starts: readonly number[],
+    private readonly offset: number,
+  ) {}
+  loggedInMs(k: number): number {
+    return this.figures[this.starts[k]! + this.offset + LI]!;
+  }
+  breakMs(k: number): number {
+    return this.figures[this.starts[k]! + this.offset + BRK]!;
+  }
 }
 
 /** An agent's row; its windows are made from the snapshot's figures when read (and sent). A class, not an object literal:
@@ -216,6 +234,7 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config, alertSett
     const members = indexes.map((i) => floor.agents[i]!);
     const memberIds = members.map((a) => a.agentId);
     const memberNames = members.map((a) => a.name);
+    const starts = indexes.map((i) => i * W * FIGURES);
     const counts = countStates(members);
     const onBreakAgents = members
       .filter((a) => a.state === 'not_ready' && a.category === 'break')
@@ -237,8 +256,7 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config, alertSett
         for (const a of group) open += openMs(a, r.from, now);
         t[field] = (t[field] ?? 0) + open;
       }
-      const rates = new BreakRates(minLoggedInMs, memberIds, memberNames);
-      indexes.forEach((i, k) => rates.add(k, figures[(i * W + w) * FIGURES + LI]!, figures[(i * W + w) * FIGURES + BRK]!));
+      const rates = new BreakRates(minLoggedInMs, new MemberTimes(memberIds, memberNames, figures, starts, w * FIGURES));
       return new TeamWindowFigures(teamFigures(withDerived(t)), rates, config.thresholds.breakCvLimit);
     });
     return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dispersion, queueWindow, ratio } from '../../server/metrics/formulas.js';
+import { AgentTimesList, BreakRates, queueWindow, ratio } from '../../server/metrics/formulas.js';
 
 describe('queue formulas', () => {
   it('are null, never 0% or 100%, when there are no calls', () => {
@@ -40,29 +40,53 @@ describe('queue formulas', () => {
   });
 });
 
-describe('dispersion', () => {
+describe('break-rate dispersion', () => {
+  const HOUR = 3_600_000;
+  /** A team whose agents were logged in for `loggedInMinutes` each, with these break minutes. */
+  const team = (breakMinutes: number[], loggedInMinutes = breakMinutes.map(() => 60), minLoggedInMs = 10 * 60_000) => {
+    const ids = breakMinutes.map((_, k) => `a${k}`);
+    const times = new AgentTimesList(ids, ids, loggedInMinutes.map((m) => m * 60_000), breakMinutes.map((m) => m * 60_000));
+    return new BreakRates(minLoggedInMs, times);
+  };
+
   it('gives the coefficient of variation with the population standard deviation', () => {
-    // rates 0.05, 0.10, 0.15: mean 0.10, variance (0.0025 + 0 + 0.0025) / 3, sd = 0.05 * sqrt(2/3).
-    const d = dispersion([0.05, 0.1, 0.15]);
-    expect(d.mean).toBeCloseTo(0.1, 12);
-    expect(d.sd).toBeCloseTo(0.05 * Math.sqrt(2 / 3), 12);
-    expect(d.cv).toBeCloseTo(0.408248, 6);
+    // 3, 6 and 9 break minutes in an hour: rates 0.05, 0.10, 0.15; mean 0.10, variance (0.0025 + 0 + 0.0025) / 3,
+    // sd = 0.05 * sqrt(2/3), CV = sd / mean = 0.408248.
+    const d = team([3, 6, 9]).summary(0.16);
+    expect(d.meanAgentBreakRate).toBeCloseTo(0.1, 12);
+    expect(d.breakRateSd).toBeCloseTo(0.05 * Math.sqrt(2 / 3), 12);
+    expect(d.breakRateCv).toBeCloseTo(0.408248, 6);
+    expect(d.inControl).toBe(false);
   });
 
-  it('is null for no agents and the CV is null when the mean is 0', () => {
-    expect(dispersion([])).toEqual({ mean: null, sd: null, cv: null });
-    expect(dispersion([0, 0, 0])).toEqual({ mean: 0, sd: 0, cv: null });
+  it('is null for no agents, and the CV is null when the mean is 0', () => {
+    expect(team([]).summary(0.16)).toEqual({ agentsCounted: 0, agentsExcluded: 0, meanAgentBreakRate: null, breakRateSd: null, breakRateCv: null, inControl: null });
+    expect(team([0, 0, 0]).summary(0.16)).toMatchObject({ agentsCounted: 3, meanAgentBreakRate: 0, breakRateSd: 0, breakRateCv: null, inControl: null });
   });
 
   it('works a team of 5 with known break minutes to 4 decimals', () => {
     // Break minutes in 60 logged-in minutes: 3, 4, 5, 6, 12 -> mean 6 min (rate 0.1); deviations -3 -2 -1 0 6 min
     // -> variance (9 + 4 + 1 + 0 + 36) / 5 = 10 min^2 -> sd sqrt(10) min; CV = sqrt(10) / 6 = 0.52705.
-    const d = dispersion([3, 4, 5, 6, 12].map((m) => m / 60));
-    expect(d.mean!).toBeCloseTo(0.1, 12);
-    expect(d.cv!).toBeCloseTo(0.52705, 4);
+    const d = team([3, 4, 5, 6, 12]).summary(0.16);
+    expect(d.meanAgentBreakRate!).toBeCloseTo(0.1, 12);
+    expect(d.breakRateCv!).toBeCloseTo(0.52705, 4);
   });
 
-  it('ratio divides or gives null', () => {
+  it('leaves out agents under the minimum logged-in time (counted as excluded) and agents not logged in at all', () => {
+    // a0 and a1: 60 min with 6 and 3 break minutes (rates 0.1, 0.05: mean 0.075, sd 0.025, CV 1/3); a2: 9 logged-in
+    // minutes, under the 10-minute minimum; a3: not logged in within the window.
+    const rates = team([6, 3, 9, 0], [60, 60, 9, 0]);
+    expect(rates.summary(0.5)).toMatchObject({ agentsCounted: 2, agentsExcluded: 1, inControl: true });
+    expect(rates.summary(0.5).breakRateCv).toBeCloseTo(1 / 3, 12);
+    expect(rates.list()).toEqual([
+      { agentId: 'a0', name: 'a0', breakRate: 0.1, loggedInSeconds: HOUR / 1000 },
+      { agentId: 'a1', name: 'a1', breakRate: 0.05, loggedInSeconds: HOUR / 1000 },
+    ]);
+  });
+});
+
+describe('ratio', () => {
+  it('divides or gives null', () => {
     expect(ratio(1, 4)).toBe(0.25);
     expect(ratio(1, 0)).toBeNull();
   });

@@ -1,7 +1,7 @@
 // The snapshot cut per view: what a TV and a team lead receive of the full snapshot.
 import { describe, expect, it } from 'vitest';
 import { projectSnapshot } from '../../server/auth/principal.js';
-import { BreakRates, TeamWindowFigures, teamFigures } from '../../server/metrics/formulas.js';
+import { AgentTimesList, BreakRates, TeamWindowFigures, teamFigures } from '../../server/metrics/formulas.js';
 import { BOARD_DISPERSION_WINDOW, WINDOW_NAMES, type Snapshot } from '../../shared/snapshot.js';
 
 const rate = (agentId: string) => ({ agentId, name: `Agent ${agentId}`, breakRate: 0.1, loggedInSeconds: 900 });
@@ -49,10 +49,8 @@ describe('projectSnapshot', () => {
   it("board, as sent: a snapshot's team windows (their lists made when read) keep the list only in the chart window", () => {
     // agents a1 (logged in 3600 s, on break 360 s: rate 0.1) and a2 (1800 s, 90 s: 0.05); a3 under the 600-s minimum
     const window = () => {
-      const rates = new BreakRates(600_000, ['a1', 'a2', 'a3'], ['Ann', 'Bo', 'Cy']);
-      rates.add(0, 3_600_000, 360_000);
-      rates.add(1, 1_800_000, 90_000);
-      rates.add(2, 300_000, 0);
+      const times = new AgentTimesList(['a1', 'a2', 'a3'], ['Ann', 'Bo', 'Cy'], [3_600_000, 1_800_000, 300_000], [360_000, 90_000, 0]);
+      const rates = new BreakRates(600_000, times);
       return new TeamWindowFigures(teamFigures({ li: 0 }), rates, 0.16);
     };
     const snap = { ...full, teams: [{ teamId: 'team-a', onBreakAgents: [], windows: Object.fromEntries(WINDOW_NAMES.map((w) => [w, window()])) }] } as unknown as Snapshot;

@@ -3,6 +3,10 @@ import type { AgentRate, QueueWindow, TeamWindow } from '../../shared/snapshot.j
 
 export type Totals = Record<string, number>;
 
+/** The fields of an agent's totals in a window, in the order the store hands them over (FloorState.agentSums):
+ * logged-in, break and talk ms, calls answered and calls ended. */
+export const AGENT_SUM_FIELDS = ['li', 'brk', 'talk', 'ans', 'end'] as const;
+
 /** a / b, or null when there is nothing to divide by. */
 export function ratio(a: number, b: number): number | null {
   return b > 0 ? a / b : null;

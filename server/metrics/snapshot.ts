@@ -19,7 +19,7 @@ import { WINDOW_NAMES } from '../../shared/snapshot.js';
 import { MINUTE_MS, ROLLING_WINDOW_MINUTES, floorTo } from '../../shared/time.js';
 import type { Config } from '../config.js';
 import type { AgentRecord, EntityBuckets, FloorState, WindowSpec } from '../store/store.js';
-import { BreakRates, TeamWindowFigures, type AgentTimes, addInto, queueWindow, ratio, teamFigures, withDerived, type Totals } from './formulas.js';
+import { AGENT_SUM_FIELDS, BreakRates, TeamWindowFigures, type AgentTimes, addInto, queueWindow, ratio, teamFigures, withDerived, type Totals } from './formulas.js';
 
 export interface SnapshotInput {
   floor: FloorState;
@@ -85,8 +85,8 @@ function stateField(agent: AgentRecord): string {
  * were some 12 MB of young objects per snapshot, and copying them through garbage collection was most of a
  * snapshot's time. A typed array's numbers live outside the JS heap.
  */
-const FIGURES = 5;
-const LI = 0, BRK = 1, TALK = 2, ANS = 3, END = 4;
+const FIGURES = AGENT_SUM_FIELDS.length;
+const [LI, BRK, TALK, ANS, END] = (['li', 'brk', 'talk', 'ans', 'end'] as const).map((f) => AGENT_SUM_FIELDS.indexOf(f)) as [number, number, number, number, number];
 
 /** An agent's figures in a window, as the snapshot states them, from its whole ms and counts at `at`. */
 function agentWindow(figures: Float64Array, at: number): AgentWindow {
@@ -158,15 +158,12 @@ class Windows<T> implements PerWindow<T> {
   }
 }
 
-/** Writes an agent's figures in a window at `at`: closed time from its ring or day bucket (li, brk, talk, ans, end)
- * plus the open state. */
-function agentFigures(closed: Totals | undefined, agent: AgentRecord, from: number, now: number, figures: Float64Array, at: number): void {
+/** Adds the time of an agent's open state within a window to its figures at `at` (its closed totals). */
+function addOpenState(agent: AgentRecord, from: number, now: number, figures: Float64Array, at: number): void {
   const open = openMs(agent, from, now);
-  figures[at + LI] = (closed?.li ?? 0) + open;
-  figures[at + BRK] = (closed?.brk ?? 0) + (agent.state === 'not_ready' && agent.category === 'break' ? open : 0);
-  figures[at + TALK] = (closed?.talk ?? 0) + (agent.state === 'talking' ? open : 0);
-  figures[at + ANS] = closed?.ans ?? 0;
-  figures[at + END] = closed?.end ?? 0;
+  figures[at + LI] = figures[at + LI]! + open;
+  if (agent.state === 'not_ready' && agent.category === 'break') figures[at + BRK] = figures[at + BRK]! + open;
+  if (agent.state === 'talking') figures[at + TALK] = figures[at + TALK]! + open;
 }
 
 function emptyStates(): StateCounts {
@@ -200,21 +197,21 @@ const AT = Object.fromEntries(WINDOW_NAMES.map((name, i) => [name, i])) as Recor
 /** A value per window from f(window index). */
 const windowsOf = <T>(f: (w: number) => T): PerWindow<T> => new Windows(f(AT['15m']), f(AT['30m']), f(AT['60m']), f(AT.today));
 
-/** An entity's closed totals in a window: its ring's window sum, or its day bucket for "today". */
-const closedIn = (b: EntityBuckets, r: WindowRange): Totals | undefined => (r.minutes !== null ? b.windows[r.name] : b.today);
 
 export function buildSnapshot({ floor, now, wallNow, dayStart, config, alertSettings }: SnapshotInput): MetricsSnapshot {
   const ranges = windowRanges(now, dayStart);
   const perWindow = <T>(f: (r: WindowRange, w: number) => T) => windowsOf((w) => f(ranges[w]!, w));
   const minLoggedInMs = config.thresholds.minLoggedInMinutesForCv * MINUTE_MS;
 
-  // Agents: closed time from their rings plus the state they are in now, into the snapshot's figures (a fresh array
-  // each time: rows of an earlier snapshot may still be read). Plain loops: at 10,000 agents this is most of the work.
+  // Agents: their closed totals as read (the read's own copy, laid out as the figures) plus the state they are in now
+  // (rows of an earlier snapshot may still be read: each snapshot has its own array).
   const W = ranges.length;
-  const figures = new Float64Array(floor.agents.length * W * FIGURES);
+  if (floor.agentWindows.join() !== WINDOW_NAMES.join() || floor.agentSums.length !== floor.agents.length * W * FIGURES) {
+    throw new Error(`agent totals laid out by ${floor.agentWindows.join()}, not ${WINDOW_NAMES.join()}`);
+  }
+  const figures = floor.agentSums;
   const agents: AgentSnapshot[] = floor.agents.map((a, i) => {
-    const b = floor.agentBuckets[i];
-    for (let w = 0; w < W; w++) agentFigures(b && closedIn(b, ranges[w]!), a, ranges[w]!.from, now, figures, (i * W + w) * FIGURES);
+    for (let w = 0; w < W; w++) addOpenState(a, ranges[w]!.from, now, figures, (i * W + w) * FIGURES);
     return new AgentRow(
       a.agentId,
       a.name,

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { AcdEvent, AgentState } from '../../shared/events.js';
 import { MINUTE_MS } from '../../shared/time.js';
-import { MAXIMA, addInto } from '../metrics/formulas.js';
+import { AGENT_SUM_FIELDS, MAXIMA, addInto } from '../metrics/formulas.js';
 import { keyBuilder, type BucketKind, type Keys } from './keys.js';
 import { RING_FIELDS, RING_LAYOUT, RING_SLOTS, readMinute, sumRing, type Counters } from './rings.js';
 
@@ -83,8 +83,14 @@ export interface FloorState extends FloorClock {
   meta: StoreMeta;
   /** The agents listed (logged in, or active within the hour), by id. */
   agents: AgentRecord[];
-  /** Each agent's totals, by its index in `agents`; an agent's counters always hold li, brk, talk, ans and end. */
-  agentBuckets: EntityBuckets[];
+  /**
+   * Each agent's closed totals (from its ring and day bucket), in one array the reader may keep and change: for agent
+   * i, window j (the windows asked for, in order, then "today") and field k of AGENT_SUM_FIELDS, at
+   * (i * agentWindows.length + j) * AGENT_SUM_FIELDS.length + k.
+   */
+  agentSums: Float64Array;
+  /** The windows of agentSums, in order: the names of the rolling windows asked for, then 'today'. */
+  agentWindows: string[];
   /** Each team's agents, as indexes into `agents`. */
   teamMembers: ReadonlyMap<string, readonly number[]>;
   teamIds: string[];
@@ -252,7 +258,7 @@ export class Store {
 
     const currentMinute = Math.floor(now / MINUTE_MS);
     const nested = [...windows].sort((a, b) => a.minutes - b.minutes);
-    const listing = cache.listAgents(agentsToRead, since, currentMinute, nested);
+    const listing = cache.listAgents(agentsToRead, since, currentMinute, windows, nested);
 
     // Teams: the configured ones and any with an agent listed.
     const teamIds = sortedUnique([...extraTeamIds, ...listing.members.keys()]);
@@ -275,7 +281,8 @@ export class Store {
     cache.version = meta.version;
     cache.queueIds = queueIds;
     // copies: the cache's listing is patched in place by the next read (its members only change in a new listing)
-    return { meta, now, dayStart, agents: listing.agents.slice(), agentBuckets: listing.buckets.slice(), teamMembers: listing.members, teamIds, queueIds, waiting, buckets };
+    const agentWindows = [...windows.map((w) => w.name), 'today'];
+    return { meta, now, dayStart, agents: listing.agents.slice(), agentSums: listing.sums.slice(), agentWindows, teamMembers: listing.members, teamIds, queueIds, waiting, buckets };
   }
 
   /**
@@ -347,14 +354,28 @@ class FloorCache {
 
   /**
    * The agents listed (logged in, or active within the hour: activeUntil >= since), by id, with their totals at
-   * `currentMinute`. The listing is kept between reads and patched for the agents just read (`read`), and for every
-   * agent's sums when the minute turns; it is made again when an agent joins or leaves it or changes team, or a
-   * logged-out agent's hour runs out. Agents not listed leave the cache (an event of theirs brings them back).
+   * `currentMinute` in one array (Listing.sums). The listing is kept between reads: when the minute turns, every
+   * agent's sums move on in place (no object made for 10,000 agents); the agents just read (`read`) are patched in;
+   * it is made again when an agent joins or leaves it or changes team, or a logged-out agent's hour runs out (rows of
+   * agents not read are copied over). Agents not listed leave the cache (an event of theirs brings them back).
    */
-  listAgents(read: readonly string[], since: number, currentMinute: number, nested: readonly WindowSpec[]): Listing {
+  listAgents(read: readonly string[], since: number, currentMinute: number, windows: readonly WindowSpec[], nested: readonly WindowSpec[]): Listing {
     const listed = (e: CachedEntity | undefined): e is CachedEntity & { record: AgentRecord } =>
       !!e?.record && (e.record.state !== 'out' || e.activeUntil >= since);
-    const l = this.listing;
+    const layout = windows.map((w) => `${w.name}:${w.minutes}`).join();
+    const row = (windows.length + 1) * AGENT_SUM_FIELDS.length;
+    const l = this.listing?.layout === layout ? this.listing : null;
+    if (l && l.minute !== currentMinute) {
+      // the minute turned: a ring's sums move on by a minute, or are summed again after a longer gap (the agents
+      // read now get theirs below)
+      const shift = l.minute === currentMinute - 1;
+      l.ids.forEach((id, i) => {
+        const e = this.entities.a.get(id)!;
+        if (shift) shiftAgentSums(e.ring, currentMinute, windows, l.sums, i * row);
+        else writeAgentSums(e, currentMinute, windows, nested, l.sums, i * row);
+      });
+      l.minute = currentMinute;
+    }
     const patch =
       l !== null &&
       since <= l.firstExpiry &&
@@ -364,11 +385,6 @@ class FloorCache {
         return i === undefined ? !listed(e) : listed(e) && e.record.teamId === l.agents[i]!.teamId;
       });
     if (patch) {
-      // the minute turned: every agent's sums move on (the listing itself stays)
-      if (l.minute !== currentMinute) {
-        l.ids.forEach((id, i) => (l.buckets[i] = this.entities.a.get(id)!.bucketsAt(currentMinute, nested)));
-        l.minute = currentMinute;
-      }
       for (const id of read) {
         const i = l.index.get(id);
         const e = this.entities.a.get(id)!;
@@ -377,7 +393,7 @@ class FloorCache {
           continue;
         }
         l.agents[i] = e.record!;
-        l.buckets[i] = e.bucketsAt(currentMinute, nested);
+        writeAgentSums(e, currentMinute, windows, nested, l.sums, i * row);
         if (e.record!.state === 'out') l.firstExpiry = Math.min(l.firstExpiry, e.activeUntil);
       }
       return l;
@@ -385,22 +401,25 @@ class FloorCache {
     const known = l?.index ?? new Map<string, number>();
     const added = read.filter((id) => !known.has(id));
     const order = added.length ? [...(l?.ids ?? []), ...added].sort() : (l?.ids ?? []);
-    const next: Listing = { minute: currentMinute, ids: [], index: new Map(), agents: [], buckets: [], members: new Map(), firstExpiry: Infinity };
-    for (const id of order) {
-      const e = this.entities.a.get(id);
-      if (!listed(e)) {
-        this.entities.a.delete(id);
-        continue;
-      }
-      next.index.set(id, next.ids.length);
-      next.ids.push(id);
+    const ids = order.filter((id) => {
+      const keep = listed(this.entities.a.get(id));
+      if (!keep) this.entities.a.delete(id);
+      return keep;
+    });
+    const fresh = new Set(read);
+    const next: Listing = { layout, minute: currentMinute, ids, index: new Map(), agents: [], sums: new Float64Array(ids.length * row), members: new Map(), firstExpiry: Infinity };
+    ids.forEach((id, i) => {
+      const e = this.entities.a.get(id) as CachedEntity & { record: AgentRecord };
+      next.index.set(id, i);
       next.agents.push(e.record);
-      next.buckets.push(e.bucketsAt(currentMinute, nested));
+      const before = l?.index.get(id);
+      if (l && before !== undefined && !fresh.has(id)) next.sums.set(l.sums.subarray(before * row, (before + 1) * row), i * row);
+      else writeAgentSums(e, currentMinute, windows, nested, next.sums, i * row);
       const members = next.members.get(e.record.teamId);
-      if (members) members.push(next.ids.length - 1);
-      else next.members.set(e.record.teamId, [next.ids.length - 1]);
+      if (members) members.push(i);
+      else next.members.set(e.record.teamId, [i]);
       if (e.record.state === 'out') next.firstExpiry = Math.min(next.firstExpiry, e.activeUntil);
-    }
+    });
     this.listing = next;
     return next;
   }
@@ -408,13 +427,16 @@ class FloorCache {
 
 /** The agents listed at a read (FloorCache.listAgents). */
 interface Listing {
+  /** The rolling windows of `sums` (names and lengths): a read asking for others makes a new listing. */
+  layout: string;
   /** The minute their totals are for. */
   minute: number;
   /** Agent ids, sorted, and each one's index in the arrays. */
   ids: string[];
   index: Map<string, number>;
   agents: AgentRecord[];
-  buckets: EntityBuckets[];
+  /** Each agent's totals, laid out as FloorState.agentSums. */
+  sums: Float64Array;
   /** Each team's agents, as indexes into the arrays. */
   members: Map<string, number[]>;
   /** The earliest activeUntil of a logged-out agent listed: past it, that agent leaves the listing. */
@@ -424,22 +446,20 @@ interface Listing {
 class CachedEntity {
   private summedAt = -1;
   private buckets: EntityBuckets | null = null;
-  readonly day: Counters;
   constructor(
     private readonly kind: BucketKind,
-    private readonly ring: Buffer | null,
-    day: Counters,
+    readonly ring: Buffer | null,
+    readonly day: Counters,
     readonly record: AgentRecord | null = null,
     /** An agent's latest event's minute end (it is listed for 65 minutes after it). */
     readonly activeUntil = 0,
-  ) {
-    this.day = kind === 'a' ? agentTotals(day) : day;
-  }
+  ) {}
 
   /**
-   * The window sums at the current minute; a new object when they change (a snapshot may still hold the old one).
-   * When the minute has just turned, sums without maxima move on by one minute: each window drops its first minute
-   * and takes the new one (two minutes read instead of all 61, at every agent's turn of the minute).
+   * A queue's or team's window sums at the current minute; a new object when they change (a snapshot may still hold
+   * the old one). When the minute has just turned, sums without maxima move on by one minute: each window drops its
+   * first minute and takes the new one (two minutes read instead of all 61). (An agent's sums are kept in the
+   * listing: writeAgentSums.)
    */
   bucketsAt(currentMinute: number, nested: readonly WindowSpec[]): EntityBuckets {
     if (this.summedAt !== currentMinute || !this.buckets) {
@@ -459,12 +479,6 @@ const SUMS_ONLY = Object.fromEntries(
   (['q', 't', 'a'] as const).map((kind) => [kind, Object.keys(RING_LAYOUT[kind].fields).every((f) => !MAXIMA.has(f))]),
 ) as Record<BucketKind, boolean>;
 
-/** Where each agent field is in readMinute's output. */
-const AGENT_AT = { li: RING_FIELDS.a.indexOf('li'), brk: RING_FIELDS.a.indexOf('brk'), talk: RING_FIELDS.a.indexOf('talk'), ans: RING_FIELDS.a.indexOf('ans'), end: RING_FIELDS.a.indexOf('end') };
-
-/** An agent field's sum moved on by a minute (the minutes read into addedMinute and droppedMinute). */
-const shifted = (was: Counters, f: keyof typeof AGENT_AT) => (was[f] ?? 0) - droppedMinute[AGENT_AT[f]]! + addedMinute[AGENT_AT[f]]!;
-
 /** One minute's values of a ring, as readMinute writes them (reused: a shift is done in one go). */
 const addedMinute = new Float64Array(32);
 const droppedMinute = new Float64Array(32);
@@ -477,11 +491,6 @@ function shiftedSums(kind: BucketKind, ring: Buffer | null, before: Record<strin
   for (const w of nested) {
     const was = before[w.name] ?? {};
     readMinute(kind, ring, currentMinute - 1 - w.minutes, droppedMinute);
-    if (kind === 'a') {
-      // an agent's totals have every field (agentTotals), and there are 10,000 agents: made in one go
-      out[w.name] = { li: shifted(was, 'li'), brk: shifted(was, 'brk'), talk: shifted(was, 'talk'), ans: shifted(was, 'ans'), end: shifted(was, 'end') };
-      continue;
-    }
     // a field that sums to 0 is left out, as a sum made afresh leaves it out
     const t: Counters = {};
     for (let i = 0; i < fields.length; i++) {
@@ -506,16 +515,35 @@ function windowSums(kind: BucketKind, ring: Buffer | null, currentMinute: number
     const first = currentMinute - w.minutes;
     acc = addInto({ ...acc }, sumRing(kind, ring, first, summedFrom - 1));
     summedFrom = Math.min(summedFrom, first);
-    out[w.name] = kind === 'a' ? agentTotals(acc) : acc;
+    out[w.name] = acc;
   }
   return out;
 }
 
-/**
- * An agent's totals with every field present (0 when absent): the snapshot reads them for every agent, and one object
- * shape keeps those reads fast.
- */
-const agentTotals = (c: Counters): Counters => ({ li: c.li ?? 0, brk: c.brk ?? 0, talk: c.talk ?? 0, ans: c.ans ?? 0, end: c.end ?? 0 });
+/** Where each of AGENT_SUM_FIELDS is in readMinute's output for an agent ring. */
+const AGENT_RING_AT = AGENT_SUM_FIELDS.map((f) => RING_FIELDS.a.indexOf(f));
+
+/** Writes an agent's totals at `at` of `into` (one row of FloorState.agentSums), the windows summed afresh from its ring. */
+function writeAgentSums(e: CachedEntity, currentMinute: number, windows: readonly WindowSpec[], nested: readonly WindowSpec[], into: Float64Array, at: number): void {
+  const sums = windowSums('a', e.ring, currentMinute, nested);
+  const F = AGENT_SUM_FIELDS.length;
+  windows.forEach((w, j) => AGENT_SUM_FIELDS.forEach((f, k) => (into[at + j * F + k] = sums[w.name]?.[f] ?? 0)));
+  AGENT_SUM_FIELDS.forEach((f, k) => (into[at + windows.length * F + k] = e.day[f] ?? 0));
+}
+
+/** Moves an agent's window sums at `at` of `into` on from the minute before `currentMinute` (its day total stays):
+ * each window takes the new minute and drops the one it no longer covers. */
+function shiftAgentSums(ring: Buffer | null, currentMinute: number, windows: readonly WindowSpec[], into: Float64Array, at: number): void {
+  const F = AGENT_SUM_FIELDS.length;
+  readMinute('a', ring, currentMinute, addedMinute);
+  for (let j = 0; j < windows.length; j++) {
+    readMinute('a', ring, currentMinute - 1 - windows[j]!.minutes, droppedMinute);
+    for (let k = 0; k < F; k++) {
+      const i = at + j * F + k;
+      into[i] = into[i]! + addedMinute[AGENT_RING_AT[k]!]! - droppedMinute[AGENT_RING_AT[k]!]!;
+    }
+  }
+}
 
 /** The agent hash fields a snapshot reads (server/store/keys.ts). */
 const AGENT_FIELDS = ['team', 'name', 'st', 'r', 'c', 'since', 'qs', 'at'] as const;

@@ -178,6 +178,8 @@ async function timeSnapshots(fw: Floorwatch, runs: number, warmup: number, budge
       const t0 = performance.now();
       const snap = await fw.snapshots.compute();
       const total = performance.now() - t0;
+      held = snap; // the hub keeps its last snapshot (for clients that connect) until the next one, and lets the one
+      // before go before it pushes (PushHub: latest = snap; broadcast(snap))
       const sent = serialise(snap);
       out.stringifyMs.push(sent.ms);
       out.totalMs.push(total);
@@ -185,7 +187,6 @@ async function timeSnapshots(fw: Floorwatch, runs: number, warmup: number, budge
       out.nodeMs.push(Math.max(0, total - storeMs));
       if (readFloorCalls > 0) out.readFloorMs.push(readFloorMs);
       Object.assign(out, { paceMs, bytes: sent.bytes, agents: snap.agents.length, teams: snap.teams.length, queues: snap.queues.length, alerts: snap.alerts.length });
-      held = snap; // the hub keeps its last snapshot (for clients that connect) until the next one
       const wait = t0 + paceMs - performance.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     }

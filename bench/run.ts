@@ -1027,7 +1027,7 @@ function printReport(results: Results) {
     rows.push([`  all store calls (Redis) / rest in Node, ms p50`, `${fmt2(sn.storeMs.p50)} / ${fmt2(sn.nodeMs.p50)}`, '', '']);
     rows.push([`  first after the hour was loaded (cold), ms`, fmt2(sn.firstMs), '', '']);
     rows.push([`  Redis time / commands per snapshot (with the live events)`, `${fmt2(sn.redisUsecPerSnapshot / 1000)} ms / ${fmt(sn.redisCallsPerSnapshot)}`, '', '']);
-    rows.push([`  JSON.stringify ms p50; size KB; alerts`, `${fmt2(sn.stringifyMs.p50)}; ${fmt(sn.bytes / 1024)}; ${sn.alerts}`, '', '']);
+    rows.push([`  pushes to a supervisor (paced): n; serialise ms p50; size KB; alerts`, `${sn.stringifyMs.n}; ${fmt2(sn.stringifyMs.p50)}; ${fmt(sn.bytes / 1024)}; ${sn.alerts}`, '', '']);
     rows.push([`  floor's own events while timing, events/s`, fmt(sn.liveEventsPerSecond), '', '']);
   }
   for (const [r, who] of scaled) {

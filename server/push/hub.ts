@@ -1,4 +1,5 @@
-// socket.io push: a snapshot on connect, then again whenever it changed, at most every intervalMs. Connections are
+// socket.io push: a snapshot on connect, then again whenever it changed, at most every intervalMs, and less often to a
+// view whose pushes are costly (a large floor's whole snapshot: see PushPacer). Connections are
 // authenticated in middleware and put by the server (never at the client's request) into one room per view
 // (everything / the floor board / a lead's teams); each room gets its own cut of the snapshot. Domain code never sees
 // sockets: it hands snapshots to this hub, which broadcasts to rooms (never loops over sockets).
@@ -12,6 +13,7 @@ import type { Auth, Credential } from '../auth/auth.js';
 import { projectSnapshot, viewKey, type Principal, type ViewKey } from '../auth/principal.js';
 import type { SnapshotService } from '../snapshots.js';
 import { registerActions, type ActionDeps } from './actions.js';
+import { PushPacer } from './pacer.js';
 
 /** Time-based figures (time on break, longest wait) change without events: recompute at least this often. */
 const IDLE_REFRESH_MS = 1000;
@@ -111,11 +113,19 @@ export function startPushHub(httpServer: HttpServer, { snapshots, auth, actions,
     registerActions(socket, actions);
   });
 
-  /** Each room gets its cut; the cut is made once per view, not per socket. */
+  /** The latest snapshot that changed what the screens show: each room gets it when its turn comes. */
+  let toPush: Snapshot | null = null;
+  const pacer = new PushPacer<Snapshot>();
+
+  /** Each room whose turn it is (PushPacer) gets its cut; the cut is made once per view, not per socket. */
   function broadcast(snap: Snapshot) {
-    for (const room of io.of('/').adapter.rooms.keys()) {
-      if (!room.startsWith('view:')) continue;
+    const rooms = new Set([...io.of('/').adapter.rooms.keys()].filter((room) => room.startsWith('view:')));
+    pacer.keepOnly(rooms);
+    for (const room of rooms) {
+      const startedAt = performance.now();
+      if (!pacer.due(room, snap, startedAt)) continue;
       io.to(room).emit('snapshot', projectSnapshot(snap, room.slice('view:'.length) as ViewKey));
+      pacer.sent(room, snap, startedAt, performance.now());
     }
   }
 
@@ -137,8 +147,10 @@ export function startPushHub(httpServer: HttpServer, { snapshots, auth, actions,
           latest = snap;
           // New events change the snapshot: push without comparing (serialising a large floor's snapshot costs more
           // than the push). A refresh with no new events is pushed only when time moved a figure.
-          if (eventsApplied || !previous || !sameContent(previous, snap)) broadcast(snap);
+          if (eventsApplied || !previous || !sameContent(previous, snap)) toPush = snap;
         }
+        // also to rooms that were not due when it was made
+        if (toPush) broadcast(toPush);
       }
     } catch (err) {
       log.error({ err }, 'snapshot push failed');

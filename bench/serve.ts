@@ -171,7 +171,7 @@ async function timeSnapshots(fw: Floorwatch, runs: number, warmup: number, budge
   const out = emptyTiming();
   const profile = process.env.BENCH_SNAPSHOT_PROFILE ? await startProfile() : null;
   let held: unknown = null;
-  const pacer = new PushPacer<unknown>();
+  const pacer = new PushPacer<unknown>(paceMs / 2);
   try {
     for (let i = 0; i < warmup; i++) await fw.snapshots.compute();
     const start = performance.now();

@@ -115,7 +115,7 @@ export function startPushHub(httpServer: HttpServer, { snapshots, auth, actions,
 
   /** The latest snapshot that changed what the screens show: each room gets it when its turn comes. */
   let toPush: Snapshot | null = null;
-  const pacer = new PushPacer<Snapshot>();
+  const pacer = new PushPacer<Snapshot>(intervalMs / 2);
 
   /** Each room whose turn it is (PushPacer) gets its cut; the cut is made once per view, not per socket. */
   function broadcast(snap: Snapshot) {

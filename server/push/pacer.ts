@@ -12,12 +12,20 @@ export const PUSH_TIME_SHARE = 0.1;
 export class PushPacer<T> {
   private readonly views = new Map<string, { nextAt: number; sent: T | null }>();
 
-  constructor(private readonly share = PUSH_TIME_SHARE) {}
+  /**
+   * `earlyMs`: a view is due this long before its turn. The hub looks once a tick and its pushes start a little
+   * earlier or later in each tick: half a tick keeps a view whose turn falls just after a tick from waiting a whole
+   * one more (a board pushed to 200 screens in 20 ms is due again after 200 ms, and must not miss the next tick).
+   */
+  constructor(
+    private readonly earlyMs = 0,
+    private readonly share = PUSH_TIME_SHARE,
+  ) {}
 
   /** Whether `view` should be pushed `latest` at `now`: it has not had it yet, and its turn has come. */
   due(view: string, latest: T, now: number): boolean {
     const v = this.views.get(view);
-    return !v || (v.sent !== latest && now >= v.nextAt);
+    return !v || (v.sent !== latest && now >= v.nextAt - this.earlyMs);
   }
 
   /** Records that `view` was pushed `snapshot`, the push taking from startedAt to endedAt. */

@@ -18,6 +18,15 @@ describe('push pacing per view', () => {
     expect(pacer.due('view:full', 's4', 802)).toBe(true);
   });
 
+  it('takes a view a little before its turn (the hub looks once a tick, and ticks jitter)', () => {
+    const pacer = new PushPacer<string>(125); // half of a 250-ms tick
+    // pushed to 200 screens in 24 ms at t = 30: its turn is at 30 + 240 = 270, it is due from 145
+    pacer.sent('view:board', 's1', 30, 54);
+    expect(pacer.due('view:board', 's2', 144)).toBe(false);
+    // the next tick's push starts at 265 (a faster snapshot than the last): not a tick missed
+    expect(pacer.due('view:board', 's2', 265)).toBe(true);
+  });
+
   it('never pushes a view the same snapshot twice, and starts again for a room that emptied', () => {
     const pacer = new PushPacer<string>();
     pacer.sent('view:full', 's1', 0, 1);

@@ -118,20 +118,41 @@ export function ringTop(ring: Buffer | null): number {
  * missing ring (never written, or expired) sums to {}.
  */
 export function sumRing(kind: BucketKind, ring: Buffer | null, firstMinute: number, lastMinute: number): Counters {
-  const out: Counters = {};
+  const values = new Float64Array(READ_FIELDS[kind].length);
+  addMinutes(kind, ring, firstMinute, lastMinute, values);
+  return countersOf(kind, values);
+}
+
+/**
+ * Adds the stored values of the minutes firstMinute .. lastMinute of a ring into `into`, in RING_FIELDS order: sums
+ * added, maxima the largest (stored plus one, see countersOf). Makes no object: a window's sum of an entity with 17
+ * fields reads some 1,000 of them.
+ */
+export function addMinutes(kind: BucketKind, ring: Buffer | null, firstMinute: number, lastMinute: number, into: Float64Array): void {
   const top = ringTop(ring);
-  if (!ring || top === 0) return out;
+  if (!ring || top === 0) return;
   const { slotBits } = RING_LAYOUT[kind];
   const entries = READ_FIELDS[kind];
   const last = Math.min(lastMinute, top);
   for (let m = Math.max(firstMinute, top - RING_SLOTS + 1); m <= last; m++) {
     const base = RING_HEADER_BITS + (m % RING_SLOTS) * slotBits;
-    for (const [name, bit, bits, isMax] of entries) {
-      const v = readField(ring, base + bit, bits);
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      const v = readField(ring, base + e[1], e[2]);
       if (v === 0) continue;
-      if (isMax) out[name] = Math.max(out[name] ?? 0, v - 1);
-      else out[name] = (out[name] ?? 0) + v;
+      into[i] = e[3] ? Math.max(into[i]!, v) : into[i]! + v;
     }
+  }
+}
+
+/** The totals in values added by addMinutes: every field seen (a sum that is not 0; a maximum, less the one it is
+ * stored plus). */
+export function countersOf(kind: BucketKind, values: Float64Array): Counters {
+  const out: Counters = {};
+  const entries = READ_FIELDS[kind];
+  for (let i = 0; i < entries.length; i++) {
+    const v = values[i]!;
+    if (v !== 0) out[entries[i]![0]] = entries[i]![3] ? v - 1 : v;
   }
   return out;
 }

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import type { AcdEvent, AgentState } from '../../shared/events.js';
 import { MINUTE_MS } from '../../shared/time.js';
-import { AGENT_SUM_FIELDS, MAXIMA, addInto } from '../metrics/formulas.js';
+import { AGENT_SUM_FIELDS, MAXIMA } from '../metrics/formulas.js';
 import { keyBuilder, type BucketKind, type Keys } from './keys.js';
-import { RING_FIELDS, RING_LAYOUT, RING_SLOTS, readMinute, sumRing, type Counters } from './rings.js';
+import { RING_FIELDS, RING_LAYOUT, RING_SLOTS, addMinutes, countersOf, readMinute, type Counters } from './rings.js';
 
 export type { Counters } from './rings.js';
 
@@ -509,16 +509,19 @@ function shiftedSums(kind: BucketKind, ring: Buffer | null, before: Record<strin
  */
 function windowSums(kind: BucketKind, ring: Buffer | null, currentMinute: number, nested: readonly WindowSpec[]): Record<string, Counters> {
   const out: Record<string, Counters> = {};
-  let acc: Counters = {};
+  const acc = windowScratch.fill(0, 0, RING_FIELDS[kind].length);
   let summedFrom = currentMinute + 1;
   for (const w of nested) {
     const first = currentMinute - w.minutes;
-    acc = addInto({ ...acc }, sumRing(kind, ring, first, summedFrom - 1));
+    addMinutes(kind, ring, first, summedFrom - 1, acc);
     summedFrom = Math.min(summedFrom, first);
-    out[w.name] = acc;
+    out[w.name] = countersOf(kind, acc);
   }
   return out;
 }
+
+/** The running totals of windowSums (reused: it makes no object but the windows' totals). */
+const windowScratch = new Float64Array(32);
 
 /** Where each of AGENT_SUM_FIELDS is in readMinute's output for an agent ring. */
 const AGENT_RING_AT = AGENT_SUM_FIELDS.map((f) => RING_FIELDS.a.indexOf(f));

@@ -138,15 +138,14 @@ export class AgentTimesList implements AgentTimes {
 
 /**
  * The dispersion of a team's agents' break rates: agents logged in for less than minLoggedInMs are left out (and
- * counted); the team is in control while the CV is under the limit. The figures are worked out from `times` where
- * they are (same sums, in the same order, as `dispersion`), and the list of rates (agentBreakRates) is made only when
- * read: a snapshot has one rate per agent and window (40,000 at 10,000 agents), most of them never read in the
+ * counted); the team is in control while the CV (population standard deviation / mean) is under the limit. The
+ * figures are worked out from `times` where they are, and the list of rates (agentBreakRates) is made only when read: a snapshot has one rate per agent and window (40,000 at 10,000 agents), most of them never read in the
  * process (the board's message leaves out all but one window; the alert rules read only the counts and the CV), and
  * making them up front, as objects or arrays, was garbage-collection work for nothing.
  */
 export class BreakRates {
-  private readonly counted: number = 0;
-  private readonly excluded: number = 0;
+  private readonly counted: number;
+  private readonly excluded: number;
   /** Mean and population standard deviation of the counted agents' rates (null when none counts). */
   private readonly mean: number | null = null;
   private readonly sd: number | null = null;
@@ -210,49 +209,16 @@ export class BreakRates {
   }
 }
 
+/** (The fields TeamWindowFigures' constructor assigns.) */
+export interface TeamWindowFigures extends TeamFigures, Omit<BreakDispersion, 'agentBreakRates'> {}
 /**
  * A team's figures in a window with the dispersion of its agents' break rates. agentBreakRates is made when read (see
  * BreakRates) and sent by toJSON; its own fields are the rest (a copy by Object.keys or spread leaves the list out).
- * Each field is assigned in the constructor, so that every instance has one shape (800 of them a snapshot at 200 teams).
  */
 export class TeamWindowFigures implements TeamWindow {
-  readonly loggedInSeconds: number;
-  readonly breakSeconds: number;
-  readonly talkSeconds: number;
-  readonly breakRate: number | null;
-  readonly utilisation: number | null;
-  readonly occupancy: number | null;
-  readonly idleRate: number | null;
-  readonly offPhoneShare: number | null;
-  readonly callsAnswered: number;
-  readonly callsHandled: number;
-  readonly ahtSeconds: number | null;
-  readonly agentsCounted: number;
-  readonly agentsExcluded: number;
-  readonly meanAgentBreakRate: number | null;
-  readonly breakRateSd: number | null;
-  readonly breakRateCv: number | null;
-  readonly inControl: boolean | null;
   readonly #rates: BreakRates;
-  constructor(f: TeamFigures, rates: BreakRates, cvLimit: number) {
-    this.loggedInSeconds = f.loggedInSeconds;
-    this.breakSeconds = f.breakSeconds;
-    this.talkSeconds = f.talkSeconds;
-    this.breakRate = f.breakRate;
-    this.utilisation = f.utilisation;
-    this.occupancy = f.occupancy;
-    this.idleRate = f.idleRate;
-    this.offPhoneShare = f.offPhoneShare;
-    this.callsAnswered = f.callsAnswered;
-    this.callsHandled = f.callsHandled;
-    this.ahtSeconds = f.ahtSeconds;
-    const d = rates.summary(cvLimit);
-    this.agentsCounted = d.agentsCounted;
-    this.agentsExcluded = d.agentsExcluded;
-    this.meanAgentBreakRate = d.meanAgentBreakRate;
-    this.breakRateSd = d.breakRateSd;
-    this.breakRateCv = d.breakRateCv;
-    this.inControl = d.inControl;
+  constructor(figures: TeamFigures, rates: BreakRates, cvLimit: number) {
+    Object.assign(this, figures, rates.summary(cvLimit));
     this.#rates = rates;
   }
   get agentBreakRates(): AgentRate[] {

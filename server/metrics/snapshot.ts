@@ -194,7 +194,6 @@ const AT = Object.fromEntries(WINDOW_NAMES.map((name, i) => [name, i])) as Recor
 /** A value per window from f(window index). */
 const windowsOf = <T>(f: (w: number) => T): PerWindow<T> => new Windows(f(AT['15m']), f(AT['30m']), f(AT['60m']), f(AT.today));
 
-
 export function buildSnapshot({ floor, now, wallNow, dayStart, config, alertSettings }: SnapshotInput): MetricsSnapshot {
   const ranges = windowRanges(now, dayStart);
   const perWindow = <T>(f: (r: WindowRange, w: number) => T) => windowsOf((w) => f(ranges[w]!, w));

@@ -118,10 +118,13 @@ export function ringTop(ring: Buffer | null): number {
  * missing ring (never written, or expired) sums to {}.
  */
 export function sumRing(kind: BucketKind, ring: Buffer | null, firstMinute: number, lastMinute: number): Counters {
-  const values = new Float64Array(READ_FIELDS[kind].length);
+  const values = sumScratch.fill(0, 0, READ_FIELDS[kind].length);
   addMinutes(kind, ring, firstMinute, lastMinute, values);
   return countersOf(kind, values);
 }
+
+/** sumRing's running totals (reused: a sparkline sums 60 minutes of every queue one by one). */
+const sumScratch = new Float64Array(32);
 
 /**
  * Adds the stored values of the minutes firstMinute .. lastMinute of a ring into `into`, in RING_FIELDS order: sums

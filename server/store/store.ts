@@ -504,34 +504,43 @@ function shiftedSums(kind: BucketKind, ring: Buffer | null, before: Record<strin
 }
 
 /**
- * The rolling windows' totals of a ring at `currentMinute`. The windows all end at the current minute and come
- * shortest first, so each is the one before plus the minutes that one leaves out: every minute is read once.
+ * The rolling windows' totals of a ring at `currentMinute`, handed to `take` shortest first, in RING_FIELDS order
+ * (maxima stored plus one: see countersOf; the array is reused). The windows all end at the current minute, so each
+ * is the one before plus the minutes that one leaves out: every minute is read once.
  */
-function windowSums(kind: BucketKind, ring: Buffer | null, currentMinute: number, nested: readonly WindowSpec[]): Record<string, Counters> {
-  const out: Record<string, Counters> = {};
+function eachWindowSum(kind: BucketKind, ring: Buffer | null, currentMinute: number, nested: readonly WindowSpec[], take: (w: WindowSpec, values: Float64Array) => void): void {
   const acc = windowScratch.fill(0, 0, RING_FIELDS[kind].length);
   let summedFrom = currentMinute + 1;
   for (const w of nested) {
     const first = currentMinute - w.minutes;
     addMinutes(kind, ring, first, summedFrom - 1, acc);
     summedFrom = Math.min(summedFrom, first);
-    out[w.name] = countersOf(kind, acc);
+    take(w, acc);
   }
-  return out;
 }
 
-/** The running totals of windowSums (reused: it makes no object but the windows' totals). */
+/** The running totals of eachWindowSum (reused: it makes no object). */
 const windowScratch = new Float64Array(32);
+
+/** The rolling windows' totals of a ring at `currentMinute`, by window name. */
+function windowSums(kind: BucketKind, ring: Buffer | null, currentMinute: number, nested: readonly WindowSpec[]): Record<string, Counters> {
+  const out: Record<string, Counters> = {};
+  eachWindowSum(kind, ring, currentMinute, nested, (w, values) => (out[w.name] = countersOf(kind, values)));
+  return out;
+}
 
 /** Where each of AGENT_SUM_FIELDS is in readMinute's output for an agent ring. */
 const AGENT_RING_AT = AGENT_SUM_FIELDS.map((f) => RING_FIELDS.a.indexOf(f));
 
-/** Writes an agent's totals at `at` of `into` (one row of FloorState.agentSums), the windows summed afresh from its ring. */
+/** Writes an agent's totals at `at` of `into` (one row of FloorState.agentSums), the windows summed afresh from its
+ * ring (an agent's fields are all sums: the values are the totals). */
 function writeAgentSums(e: CachedEntity, currentMinute: number, windows: readonly WindowSpec[], nested: readonly WindowSpec[], into: Float64Array, at: number): void {
-  const sums = windowSums('a', e.ring, currentMinute, nested);
   const F = AGENT_SUM_FIELDS.length;
-  windows.forEach((w, j) => AGENT_SUM_FIELDS.forEach((f, k) => (into[at + j * F + k] = sums[w.name]?.[f] ?? 0)));
-  AGENT_SUM_FIELDS.forEach((f, k) => (into[at + windows.length * F + k] = e.day[f] ?? 0));
+  eachWindowSum('a', e.ring, currentMinute, nested, (w, values) => {
+    const j = windows.indexOf(w);
+    for (let k = 0; k < F; k++) into[at + j * F + k] = values[AGENT_RING_AT[k]!]!;
+  });
+  for (let k = 0; k < F; k++) into[at + windows.length * F + k] = e.day[AGENT_SUM_FIELDS[k]!] ?? 0;
 }
 
 /** Moves an agent's window sums at `at` of `into` on from the minute before `currentMinute` (its day total stays):

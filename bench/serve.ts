@@ -136,9 +136,9 @@ const emptyTiming = (): SnapshotTiming => ({ type: 'snapshot-timing', totalMs: [
 
 /**
  * Times `runs` computations of the snapshot as the push hub makes them (fw.snapshots.compute()), after `warmup`
- * untimed ones, stopping early once budgetMs is spent (at least 3 runs). Like the hub, one computation (and its
- * serialisation) per tick of `paceMs`, the push interval: the hub never computes back to back. To split Redis from Node without touching the
- * service, every method of fw.store and fw.alerts is wrapped on the instance for the duration: the time during which
+ * untimed ones, stopping early once budgetMs is spent (at least 3 runs). Like the hub, one computation per tick of
+ * `paceMs`, the push interval (the hub never computes back to back), serialised when the hub would push it to a
+ * supervisor's screen. To split Redis from Node without touching the service, every method of fw.store and fw.alerts is wrapped on the instance for the duration: the time during which
  * one of their promises is outstanding is the store's share, the rest of compute() is Node's. Whatever the store's
  * internals become, this keeps measuring.
  */

@@ -12,7 +12,10 @@
 //   <p>agents                   zset   agentId -> ts of its latest event
 //   <p>agents:on                set    agents logged in now
 //   <p>queues                   set    queue ids seen in events
-//   <p>call:<callId>            hash   q, qt (queued), o/ot (outcome, its ts), at (answered), ag (agent), end
+//   <p>call:<callId>            hash   per leg (the call's stay in one queue) qt:<q> (queued), o:<q> / ot:<q> / od:<q>
+//                                      (outcome, its ts and day periods), T:<q> / S:<q> (thresholds), to:<q> (overflowed
+//                                      to); per call aq / at / ag (answer: queue, ts, agent), end / ed / eag. A record of
+//                                      an earlier layout holds one leg unprefixed, with its queue in q
 //   <p>waiting:<queueId>        zset   callId -> queued ts (calls in queue now)
 //   <p>r2:<kind>:<id>           string the entity's last 66 minutes of counters (kind q = queue, t = team, a = agent),
 //                                      a BITFIELD ring laid out in rings.ts; TTL 2 h after its latest minute began.
@@ -54,6 +57,7 @@ export function keyBuilder(prefix: string) {
     agentsOn: () => `${p}agents:on`,
     queues: () => `${p}queues`,
     waiting: (queueId: string) => `${p}waiting:${queueId}`,
+    call: (callId: string) => `${p}call:${callId}`,
     changed: () => `${p}changed`,
     ring: (kind: BucketKind, id: string) => `${p}r2:${kind}:${id}`,
     dayBucket: (kind: BucketKind, id: string, dayStart: number) => `${p}d:${kind}:${id}:${dayStart}`,

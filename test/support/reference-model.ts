@@ -127,7 +127,7 @@ interface Agent {
   queues: string[] | null;
 }
 
-/** One stay of a call in one queue (an overflow ends a leg; the call's next call.queued starts another). */
+/** One stay of a call in one queue (an overflow ends a leg; the call.queued in the queue it went to starts another). */
 interface Leg {
   callId: string;
   queueId: string;
@@ -171,7 +171,8 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
   /** Calls ended, credited to the agent who answered them and that agent's team at the end. */
   const handled: { agentId: string; teamId: string; ts: number }[] = [];
   const legs: Leg[] = [];
-  const currentLeg = new Map<string, Leg>();
+  /** The call's latest leg in each queue, by `${callId} ${queueId}`. */
+  const legIn = new Map<string, Leg>();
   const endedAt = new Map<string, number>();
   const callbacksMade: { queueId: string; ts: number }[] = [];
   const queuesSeen = new Set<string>();
@@ -211,18 +212,19 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
         enter(agent(e.agentId, e.ts), e.ts, e.state, e.reason ?? ''); // from logged out, this logs the agent in
         break;
       case 'call.queued': {
-        const leg = currentLeg.get(e.callId);
-        const newLeg = !leg || (leg.outcome === 'overflowed' && e.queueId === leg.overflowedTo); // an overflowed call re-enters
-        if (!newLeg && leg.queuedAt !== null) break; // the same call queued twice: the first counts
-        if (!newLeg) {
+        const leg = legIn.get(`${e.callId} ${e.queueId}`);
+        // the leg in this queue, unless the call overflowed from it earlier and comes back
+        if (leg && (leg.outcome !== 'overflowed' || e.ts === leg.leftAt)) {
+          if (leg.queuedAt !== null) break; // queued twice in one leg: the first counts
           // its outcome came first (same ts, delivered earlier): now its wait is known
-          if (e.queueId !== leg.queueId || e.ts > leg.leftAt!) throw new Error(`outside the model: ${e.callId} queued after its outcome`);
+          if (e.ts > leg.leftAt!) throw new Error(`outside the model: ${e.callId} queued after its outcome`);
           leg.queuedAt = e.ts;
           break;
         }
+        // a new leg: the call's first queue, the one it overflowed to, or one it comes back to
         const fresh: Leg = { callId: e.callId, queueId: e.queueId, queuedAt: e.ts, outcome: null, leftAt: null, answeredAt: null, overflowedTo: null };
         legs.push(fresh);
-        currentLeg.set(e.callId, fresh);
+        legIn.set(`${e.callId} ${e.queueId}`, fresh);
         queuesSeen.add(e.queueId);
         break;
       }
@@ -230,15 +232,14 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
       case 'call.abandoned':
       case 'call.callback_requested':
       case 'call.overflowed': {
-        let leg = currentLeg.get(e.callId);
-        if (leg?.outcome) break; // a call leaves its queue once
+        let leg = legIn.get(`${e.callId} ${e.queueId}`);
+        if (leg?.outcome) break; // a leg ends once
         if (!leg) {
-          // its call.queued was never seen: it counts, with an unknown wait
+          // its call.queued was never seen (or comes later at the same ts): it counts, with an unknown wait for now
           leg = { callId: e.callId, queueId: e.queueId, queuedAt: null, outcome: null, leftAt: null, answeredAt: null, overflowedTo: null };
           legs.push(leg);
-          currentLeg.set(e.callId, leg);
+          legIn.set(`${e.callId} ${e.queueId}`, leg);
         }
-        if (leg.queueId !== e.queueId) throw new Error(`outside the model: ${e.callId} leaves ${e.queueId} but waits in ${leg.queueId}`);
         leg.outcome = e.type.slice('call.'.length) as Leg['outcome'];
         leg.leftAt = e.ts;
         queuesSeen.add(e.queueId);
@@ -387,7 +388,7 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
     };
   };
 
-  const waitingIn = (queueId: string) => [...currentLeg.values()].filter((l) => l.queueId === queueId && l.outcome === null && l.queuedAt !== null);
+  const waitingIn = (queueId: string) => [...legIn.values()].filter((l) => l.queueId === queueId && l.outcome === null && l.queuedAt !== null);
   const oldest = (ls: Leg[]) => (ls.length ? Math.min(...ls.map((l) => l.queuedAt!)) : null);
 
   const queueIds = [...new Set([...cfg.queues.map((q) => q.id), ...queuesSeen])].sort();

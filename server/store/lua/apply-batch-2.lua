@@ -787,32 +787,64 @@ end
 
 local function callKey(callId) return P .. 'call:' .. callId end
 
+-- A call's legs share its hash: a leg is its stay in one queue (an overflow ends one and starts another), and its
+-- fields are named '<field>:<queueId>', so that the events of each leg find it in whatever order they arrive. The
+-- answer (aq, at, ag) and the end (end, ed, eag) are the call's. A record of an earlier version kept one leg, its
+-- fields unprefixed with its queue in q: it is read and written in that layout until it expires.
+local LEG_FIELDS = { 'qt', 'o', 'ot', 'od', 'T', 'S', 'to' }
+local END_FIELDS = { 'end', 'ed', 'eag' }
+-- The call's leg in queue q; with withEnd, the call's end too (one read for both).
+local function readLeg(key, q, withEnd)
+  local names = {}
+  for i, f in ipairs(LEG_FIELDS) do names[i] = f .. ':' .. q end
+  names[8] = 'q'
+  if withEnd then names[9], names[10], names[11] = END_FIELDS[1], END_FIELDS[2], END_FIELDS[3] end
+  local v = rcall('HMGET', key, unpack(names))
+  local sfx = ':' .. q
+  if not v[1] and not v[2] and v[8] == q then
+    local old = rcall('HMGET', key, unpack(LEG_FIELDS))
+    for i = 1, 7 do v[i] = old[i] end
+    sfx = ''
+  end
+  return { qt = tonumber(v[1]), o = v[2], ot = tonumber(v[3]), od = v[4], T = tonumber(v[5]), S = tonumber(v[6]), to = v[7], sfx = sfx,
+    ended = tonumber(v[9]), endDays = v[10], endAgent = v[11] }
+end
+
+-- Takes back the queue's counts of a leg's outcome (to count it again with its wait known, or an earlier one instead).
+local function takeBackOutcome(leg, q)
+  local wait = nil
+  if leg.qt then wait = mmax(0, leg.ot - leg.qt) end
+  local days = cjson.decode(leg.od)
+  countOutcome(leg.o, q, leg.ot, days, wait, leg.T, leg.S, -1)
+  return days
+end
+
 local function onQueued(e)
   local key = callKey(e.callId)
-  local c = rcall('HMGET', key, 'q', 'qt', 'o', 'ot', 'to')
-  local q, qt, o, ot = c[1], tonumber(c[2]), c[3], tonumber(c[4])
-  -- the call re-enters on the queue it overflowed to: a new leg, whether or not its first call.queued was seen (a
-  -- call stored before 'to' was kept: any queue, once queued)
-  local newLeg = o == 'overflowed' and ot <= e.ts and (c[5] == e.queueId or (not c[5] and qt ~= nil))
-  if qt and not newLeg then return end -- the same call queued twice: keep the first
+  local q = e.queueId
+  local leg = readLeg(key, q)
+  local sfx = leg.sfx
+  -- the call comes back to a queue it overflowed from: a new leg there (a queued event up to the overflow's time is
+  -- the leg's own, arriving after it)
+  local newLeg = leg.o == 'overflowed' and e.ts > leg.ot
+  if leg.qt and not newLeg then return end -- queued twice in one leg: the first counts
   if newLeg then
-    rcall('DEL', key)
-    o, ot = nil, nil
+    rcall('HDEL', key, 'qt' .. sfx, 'o' .. sfx, 'ot' .. sfx, 'od' .. sfx, 'T' .. sfx, 'S' .. sfx, 'to' .. sfx)
+    leg = { sfx = sfx }
   end
-  addQueue(e.queueId)
-  bump('q', e.queueId, { 'en' }, e.ts, e.days, 1)
-  if o then
-    -- the outcome came first (out of order): recount it now that the wait is known
-    local days = cjson.decode(rcall('HGET', key, 'od'))
-    local T, S = tonumber(rcall('HGET', key, 'T')), tonumber(rcall('HGET', key, 'S'))
-    countOutcome(o, q, ot, days, nil, T, S, -1)
-    countOutcome(o, q, ot, days, ot - e.ts, T, S, 1)
-    rcall('HSET', key, 'qt', e.ts)
+  addQueue(q)
+  bump('q', q, { 'en' }, e.ts, e.days, 1)
+  if leg.o then
+    -- the outcome came first (out of order): count it again now that the wait is known
+    local days = takeBackOutcome(leg, q)
+    leg.qt = e.ts
+    countOutcome(leg.o, q, leg.ot, days, mmax(0, leg.ot - e.ts), leg.T, leg.S, 1)
+    rcall('HSET', key, 'qt' .. sfx, e.ts)
   else
-    rcall('HSET', key, 'q', e.queueId, 'qt', e.ts)
-    rcall('ZADD', P .. 'waiting:' .. e.queueId, e.ts, e.callId)
+    rcall('HSET', key, 'qt' .. sfx, e.ts)
+    rcall('ZADD', P .. 'waiting:' .. q, e.ts, e.callId)
     -- a queue is deepest right after a call joins it: the minute's peak is seen here
-    setMax('q', e.queueId, 'mq', e.ts, e.days, rcall('ZCARD', P .. 'waiting:' .. e.queueId))
+    setMax('q', q, 'mq', e.ts, e.days, rcall('ZCARD', P .. 'waiting:' .. q))
   end
   rcall('EXPIRE', key, opt.callTtlSec)
 end
@@ -840,26 +872,31 @@ end
 
 local function onOutcome(e, kind)
   local key = callKey(e.callId)
-  -- the end's fields too: only this function writes the call's hash below, and not those fields
-  local c = rcall('HMGET', key, 'q', 'qt', 'o', 'end', 'ed', 'eag')
-  if c[3] then return end -- the call already left the queue
-  local q = c[1] or e.queueId
-  local qt = tonumber(c[2])
+  local q = e.queueId
+  local leg = readLeg(key, q, kind == 'answered')
+  local sfx = leg.sfx
+  if leg.o then
+    -- a leg ends once: of two outcomes the earlier counts (one that arrived first but happened later is taken back),
+    -- except that an answer, once counted for the agent, stands
+    if leg.o == 'answered' or e.ts >= leg.ot then return end
+    local days = takeBackOutcome(leg, q)
+    if leg.o == 'overflowed' then bump('q', leg.to, { 'ovi' }, leg.ot, days, -1) end
+  end
   addQueue(q)
   local wait = nil
-  if qt then
-    wait = mmax(0, e.ts - qt)
-    rcall('ZREM', P .. 'waiting:' .. q, e.callId)
+  if leg.qt then
+    wait = mmax(0, e.ts - leg.qt)
+    if not leg.o then rcall('ZREM', P .. 'waiting:' .. q, e.callId) end
   end
-  if kind == 'answered' then
-    rcall('HSET', key, 'q', q, 'o', kind, 'ot', e.ts, 'od', encodeDays(e.days), 'T', e.T, 'S', e.S, 'at', e.ts, 'ag', e.agentId)
-  elseif kind == 'overflowed' then
-    rcall('HSET', key, 'q', q, 'o', kind, 'ot', e.ts, 'od', encodeDays(e.days), 'T', e.T, 'S', e.S, 'to', e.toQueueId)
+  local od = encodeDays(e.days)
+  if kind == 'overflowed' then
+    rcall('HSET', key, 'o' .. sfx, kind, 'ot' .. sfx, e.ts, 'od' .. sfx, od, 'T' .. sfx, e.T, 'S' .. sfx, e.S, 'to' .. sfx, e.toQueueId)
   else
-    rcall('HSET', key, 'q', q, 'o', kind, 'ot', e.ts, 'od', encodeDays(e.days), 'T', e.T, 'S', e.S)
+    rcall('HSET', key, 'o' .. sfx, kind, 'ot' .. sfx, e.ts, 'od' .. sfx, od, 'T' .. sfx, e.T, 'S' .. sfx, e.S)
   end
   countOutcome(kind, q, e.ts, e.days, wait, e.T, e.S, 1)
   if kind == 'answered' then
+    rcall('HSET', key, 'aq', q, 'at', e.ts, 'ag', e.agentId)
     local ag = loadAgent(e.agentId)
     if ag.since == nil then transition(ag, e.ts, 'talking', '', '', e.days) end
     addAnswer(ag, e.ts, q)
@@ -878,18 +915,19 @@ local function onOutcome(e, kind)
     bump('a', ag.id, { 'ans' }, e.ts, e.days, 1)
     bump('t', ag.team, { 'ans' }, e.ts, e.days, 1)
     saveAgent(ag, e.ts)
-    -- the end came first (out of order): count it now that the answer time is known
-    if c[4] then
-      local eag = c[6]
+    -- the end came first (out of order): counted now that the answer time is known
+    if leg.ended then
+      local eag = leg.endAgent
       if not eag or eag == '' then eag = e.agentId end
-      countEnded(q, eag, e.ts, tonumber(c[4]), cjson.decode(c[5]))
+      countEnded(q, eag, e.ts, leg.ended, cjson.decode(leg.endDays))
     end
   elseif kind == 'overflowed' then
     addQueue(e.toQueueId)
     bump('q', e.toQueueId, { 'ovi' }, e.ts, e.days, 1)
   end
-  -- a call that left the queue for good is only kept for late events about it; an answered one until it ends
-  if kind == 'answered' and not c[4] then
+  -- a leg that ended is only kept for late events about it (an answered call until it ends), unless the call
+  -- overflowed on: its next leg waits
+  if (kind == 'answered' and not leg.ended) or kind == 'overflowed' then
     rcall('EXPIRE', key, opt.callTtlSec)
   else
     rcall('EXPIRE', key, opt.callDoneTtlSec)
@@ -898,12 +936,13 @@ end
 
 local function onEnded(e)
   local key = callKey(e.callId)
-  local c = rcall('HMGET', key, 'q', 'at', 'ag', 'end')
+  local c = rcall('HMGET', key, 'aq', 'at', 'ag', 'end', 'q')
   if c[4] then return end
   rcall('HSET', key, 'end', e.ts, 'ed', encodeDays(e.days), 'eag', e.agentId or '')
   if c[2] then rcall('EXPIRE', key, opt.callDoneTtlSec) else rcall('EXPIRE', key, opt.callTtlSec) end
   -- ended before the answer arrived (out of order): counted when the answer comes
-  if c[1] and c[2] then countEnded(c[1], e.agentId or c[3], tonumber(c[2]), e.ts, e.days) end
+  local q = c[1] or c[5] -- an answer stored by an earlier version named its queue q
+  if q and c[2] then countEnded(q, e.agentId or c[3], tonumber(c[2]), e.ts, e.days) end
 end
 
 -- ---------------------------------------------------------------- the batch

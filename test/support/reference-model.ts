@@ -249,6 +249,9 @@ export function referenceSnapshot(appliedEvents: readonly AcdEvent[], cfg: RefCo
           const a = agent(e.agentId, e.ts);
           a.lastAnsweredQueue = e.queueId;
           leg.answeredAt = e.ts;
+          // its end came first (same ts, delivered earlier): it counts with this answer
+          const endedBefore = endedAt.get(e.callId);
+          if (endedBefore !== undefined && !answers.some((x) => x.callId === e.callId)) handled.push({ agentId: a.id, teamId: a.teamId, ts: endedBefore });
           answers.push({ agentId: a.id, teamId: a.teamId, callId: e.callId, ts: e.ts });
         }
         break;

@@ -127,6 +127,11 @@ const fileSchema = z
         maxBodyBytes: z.number().int().positive().default(5 * 1024 * 1024),
         /** The feed is stale when no event arrived for this long. */
         feedStaleSeconds: seconds.default(60),
+        /**
+         * A call waiting longer than this is taken for one whose outcome was lost (an ACD or connector gap): it no
+         * longer counts as waiting, so that it cannot hold up "longest wait" and the alerts for hours.
+         */
+        maxWaitMinutes: z.number().int().positive().default(240),
         /** Redis Stream input: connectors XADD events (field `event`) here. */
         stream: z
           .object({

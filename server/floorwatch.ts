@@ -69,6 +69,7 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
     replay: config.clock === 'replay',
     latenessMs: config.ingest.latenessSeconds * 1000,
     dedupeSeconds: config.ingest.dedupeSeconds,
+    maxWaitMs: config.ingest.maxWaitMinutes * 60_000,
     seriesKeepHours: config.series.keepHours,
   }, snapshotRedis);
   const ingest = new Ingest(store, config, wall);

@@ -29,6 +29,8 @@ export interface StoreOptions {
   replay: boolean;
   latenessMs: number;
   dedupeSeconds: number;
+  /** A call waiting longer than this no longer counts as waiting (its outcome was lost); default 4 hours. */
+  maxWaitMs?: number;
   /** How long the series' interval buckets are kept. */
   seriesKeepHours: number;
 }
@@ -106,6 +108,7 @@ const RING_TTL_SEC = 2 * 3600;
 const DAY_TTL_SEC = 3 * 86_400;
 /** A call still in queue or in progress; one that is over is kept a while longer than the lateness (late events). */
 const CALL_TTL_SEC = 86_400;
+const DEFAULT_MAX_WAIT_MS = 4 * 3_600_000;
 const CALL_DONE_EXTRA_SEC = 300;
 /** The series' interval buckets are 15 minutes; 30- and 60-minute series add them up. */
 export const SERIES_BASE_MS = 15 * MINUTE_MS;
@@ -200,6 +203,21 @@ export class Store {
     return read;
   }
 
+  /**
+   * Calls waiting longer than maxWaitMs had their outcome lost: they leave the waiting sets, and the queues' counts
+   * are read again (a third round trip, only when there is such a call).
+   */
+  private async dropLostCalls(waiting: Map<string, Waiting>, now: number): Promise<void> {
+    const before = now - (this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
+    const lost = [...waiting].filter(([, w]) => w.oldestTs !== null && w.oldestTs < before).map(([q]) => q);
+    if (!lost.length) return;
+    const k = this.keys;
+    const drop = this.reader.pipeline();
+    for (const q of lost) drop.zremrangebyscore(k.waiting(q), '-inf', `(${before}`).zcard(k.waiting(q)).zrange(k.waiting(q), 0, 0, 'WITHSCORES');
+    const r = unwrap(await drop.exec());
+    lost.forEach((q, i) => waiting.set(q, waitingOf(r[3 * i + 1], r[3 * i + 2])));
+  }
+
   private async readFloorNow(clock: (meta: StoreMeta) => FloorClock, windows: readonly WindowSpec[], extraQueueIds: readonly string[], extraTeamIds: readonly string[]): Promise<FloorState> {
     const k = this.keys;
     const cache = this.cache;
@@ -254,6 +272,7 @@ export class Store {
     entitiesToRead.forEach(([kind, id], i) => cache.entities[kind].set(id, new CachedEntity(kind, r2[e0 + 2 * i] as Buffer | null, numbers(r2[e0 + 2 * i + 1] as Record<string, string>))));
     const w0 = e0 + 2 * entitiesToRead.length;
     newQueues.forEach((q, i) => waitingRead.set(q, waitingOf(r2[w0 + 2 * i], r2[w0 + 2 * i + 1])));
+    await this.dropLostCalls(waitingRead, now);
     const waiting = new Map(queueIds.map((q) => [q, waitingRead.get(q)!]));
 
     const currentMinute = Math.floor(now / MINUTE_MS);

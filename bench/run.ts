@@ -23,7 +23,7 @@ import { startPrivateRedis, type PrivateRedis } from '../server/redis-server.js'
 import type { Snapshot } from '../shared/snapshot.js';
 import { MARKER_QUEUE, benchConfigFile, makeGenerators, markerEvent, pad, type FloorGenerator, type FloorShape } from './floor.js';
 import { summariseProfile } from './profile.js';
-import { scalePhase, type ScaleResult } from './scale.js';
+import { isWindowFamily, scalePhase, type ScaleResult } from './scale.js';
 import type { AlertSeen, ScreensResult } from './screens.js';
 import { startService, type Service } from './service.js';
 import {
@@ -1033,7 +1033,8 @@ function printReport(results: Results) {
   for (const [r, who] of scaled) {
     const m = r.memory;
     if (!m) continue;
-    rows.push([`Redis memory, ${who} x 1 simulated hour, MB per 1,000 agents`, fmt2(m.perThousandAgentsMB), `<= ${TARGETS.redisMBPerThousandAgents}`, passFail(m.perThousandAgentsMB <= TARGETS.redisMBPerThousandAgents && r.ok)]);
+    rows.push([`Redis memory for one hour of windows, ${who}, MB per 1,000 agents`, fmt2(m.windowsPerThousandAgentsMB), `<= ${TARGETS.redisMBPerThousandAgents}`, passFail(m.windowsPerThousandAgentsMB <= TARGETS.redisMBPerThousandAgents && r.ok)]);
+    rows.push([`  all of Redis's used_memory growth over the hour, MB per 1,000 agents`, fmt2(m.perThousandAgentsMB), '', '']);
     rows.push([`  used_memory before / after, MB; keys`, `${fmt2(m.usedBeforeMB)} / ${fmt2(m.usedAfterMB)}; ${fmt(m.keys)}`, '', '']);
     rows.push([`  as on a live floor (keys with TTL < 1 h scaled), MB per 1,000`, fmt2(m.liveEstimatePerThousandAgentsMB), '', '']);
   }
@@ -1114,7 +1115,7 @@ function printReport(results: Results) {
     const head = ['Key family', 'keys', 'bytes/key', 'MB', '% of used_memory growth', 'MB per 1,000 agents', 'median TTL s', 'live-floor MB per 1,000'];
     const growth = m.usedAfterMB - m.usedBeforeMB;
     const perK = (bytes: number) => fmt2(bytes / 2 ** 20 / (r.agents / 1000));
-    const body = m.families.map((f) => [f.family, fmt(f.keys), fmt(f.bytesPerKey), fmt2(f.bytes / 2 ** 20), fmt2((f.bytes / 2 ** 20 / growth) * 100), perK(f.bytes), f.ttlSeconds === null ? '-' : fmt(f.ttlSeconds), perK(f.liveBytes)]);
+    const body = m.families.map((f) => [`${isWindowFamily(f.family) ? '* ' : ''}${f.family}`, fmt(f.keys), fmt(f.bytesPerKey), fmt2(f.bytes / 2 ** 20), fmt2((f.bytes / 2 ** 20 / growth) * 100), perK(f.bytes), f.ttlSeconds === null ? '-' : fmt(f.ttlSeconds), perK(f.liveBytes)]);
     const overhead = (growth - m.accountedMB) * 2 ** 20;
     body.push(['(Redis overhead: dicts, expires, clients, scripts)', '', '', fmt2(overhead / 2 ** 20), fmt2((overhead / 2 ** 20 / growth) * 100), perK(overhead), '', '']);
     const w3 = head.map((hd, i) => Math.max(hd.length, ...body.map((b) => b[i]!.length)));
@@ -1122,6 +1123,7 @@ function printReport(results: Results) {
     console.log(line3(head));
     console.log('|' + w3.map((x) => '-'.repeat(x + 2)).join('|') + '|');
     for (const b of body) console.log(line3(b));
+    console.log(`* the windows: ${fmt2(m.windowsPerThousandAgentsMB)} MB per 1,000 agents on a live floor`);
   }
 }
 
@@ -1289,7 +1291,7 @@ async function main() {
       results.stream ? results.stream.ok && results.stream.eventsPerSecond >= TARGETS.ingestPerSecond : true,
       results.latency ? results.latency.ok && results.latency.latencyMs.p99 <= TARGETS.latencyP99Ms : true,
       snapshotSize ? snapshotSize.ok && snapshotSize.snapshot!.totalMs.p95 <= TARGETS.snapshotP95Ms : true,
-      ...(results.scale ?? []).map((r) => r.ok && (!r.memory || r.memory.perThousandAgentsMB <= TARGETS.redisMBPerThousandAgents)),
+      ...(results.scale ?? []).map((r) => r.ok && (!r.memory || r.memory.windowsPerThousandAgentsMB <= TARGETS.redisMBPerThousandAgents)),
       results.popup ? results.popup.ok && results.popup.latencyMs.p99 <= TARGETS.popupP99Ms : true,
     ];
     results.pass = checks.every(Boolean);

@@ -83,6 +83,12 @@ export interface MemoryFigures {
   accountedMB: number;
   /** The same growth with keys that expire within the hour counted as on a live floor (KeyFamily.liveBytes). */
   liveEstimatePerThousandAgentsMB: number;
+  /**
+   * What the windows take (issue #3's "Redis memory for one hour of windows"): the MEMORY USAGE of the window
+   * families (isWindowFamily) per 1,000 agents. Left out: event ids kept for dedupe and calls in progress, which grow
+   * with the event rate rather than the agents, alerts, sessions, and Redis's own tables.
+   */
+  windowsPerThousandAgentsMB: number;
   families: KeyFamily[];
 }
 
@@ -163,6 +169,14 @@ export function familyOf(key: string, prefix: string): string {
   const segs = key.slice(p.length).split(':');
   const n = segs[0]!.length <= 2 && segs.length > 2 ? 2 : 1;
   return segs.slice(0, n).join(':') + (segs.length > n ? ':*' : '');
+}
+
+/**
+ * The families that hold the windows: counter rings (r2:), day and interval buckets (d:, i:), the agent records with
+ * their recent transitions, and the indexes and meta the reader walks (agents, agents:on, queues, changed, meta).
+ */
+export function isWindowFamily(family: string): boolean {
+  return /^(r2:|d:|i:)/.test(family) || ['agent:*', 'agents', 'agents:*', 'queues', 'changed', 'meta'].includes(family);
 }
 
 /** SCANs every key, groups by family, and reads MEMORY USAGE and TTL of up to `sample` keys per family. */
@@ -321,6 +335,7 @@ async function scaleSize(o: ScaleOptions, shape: FloorShape, log: (s: string) =>
         keys: families.reduce((s, f) => s + f.keys, 0),
         accountedMB: round(families.reduce((s, f) => s + f.bytes, 0) / MB, 2),
         liveEstimatePerThousandAgentsMB: round((growth - replayExcess) / MB / (shape.agents / 1000), 2),
+        windowsPerThousandAgentsMB: round(families.filter((f) => isWindowFamily(f.family)).reduce((s, f) => s + f.liveBytes, 0) / MB / (shape.agents / 1000), 2),
         families,
       };
     }
@@ -392,7 +407,7 @@ export async function scalePhase(o: ScaleOptions, log: (s: string) => void = con
     const r = await scaleSize(o, shape, log);
     out.push(r);
     const parts = [`${r.events.toLocaleString('en-US')} events (${r.callsPerAgent} calls per agent) in ${r.fillSeconds} s`];
-    if (r.memory) parts.push(`Redis ${r.memory.perThousandAgentsMB} MB per 1,000 agents`);
+    if (r.memory) parts.push(`Redis: windows ${r.memory.windowsPerThousandAgentsMB} MB, all ${r.memory.perThousandAgentsMB} MB per 1,000 agents`);
     if (r.snapshot) parts.push(`snapshot p50 ${r.snapshot.totalMs.p50} ms, p95 ${r.snapshot.totalMs.p95} ms`);
     log(`   -> ${parts.join('; ')}`);
   }

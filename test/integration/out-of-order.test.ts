@@ -96,6 +96,26 @@ describe('out-of-order delivery', () => {
     expect(agent(s, 'A1').windows['60m']).toMatchObject({ callsAnswered: 1, callsHandled: 1, talkSeconds: 60 });
   });
 
+  it('a call that overflows back to the queue it left starts a new leg there', async () => {
+    // c1 joins q1 at 0, overflows to q2 at 10, and back to q1 at 30; A1 answers it in q1 at 40 and ends it at 100.
+    // q1: entered 2, offered 2 (one overflowed out, one answered after 40 - 30 = 10 s: service level 1, ASA 10),
+    // overflowed in 1, longest wait 10 (both legs). q2: entered 1, overflowed in 1 and out 1, longest wait 20.
+    const s = await run([
+      [login(0), state(0, 'idle'), call(0, 'queued', 'c1', { queueId: 'q1' })],
+      [call(10, 'overflowed', 'c1', { queueId: 'q1', toQueueId: 'q2' }), call(10, 'queued', 'c1', { queueId: 'q2' })],
+      [call(30, 'overflowed', 'c1', { queueId: 'q2', toQueueId: 'q1' }), call(30, 'queued', 'c1', { queueId: 'q1' })],
+      [state(40, 'talking'), call(40, 'answered', 'c1', { queueId: 'q1', agentId: 'A1' })],
+      [call(100, 'ended', 'c1', { agentId: 'A1' }), state(100, 'idle')],
+      [tick(300)],
+    ]);
+    expect(queue(s, 'q1').waiting).toBe(0);
+    expect(queue(s, 'q1').windows['60m']).toMatchObject({
+      entered: 2, offered: 2, overflowedOut: 1, overflowedIn: 1, answered: 1, serviceLevel: 1, asaSeconds: 10, maxWaitSeconds: 10, ahtSeconds: 60,
+    });
+    expect(queue(s, 'q2').waiting).toBe(0);
+    expect(queue(s, 'q2').windows['60m']).toMatchObject({ entered: 1, offered: 1, overflowedIn: 1, overflowedOut: 1, answered: 0, maxWaitSeconds: 20 });
+  });
+
   it('B: a spurious second outcome that arrives before the real one is taken back for it', async () => {
     // c2 joins q1 at 0 and A1 answers it at 10 (ends at 70); a spurious call.abandoned at 30 arrives before the answer.
     // The earlier outcome counts: answered 1 within T (service level 1, ASA 10), abandoned 0 (abandon rate 0/1 = 0),

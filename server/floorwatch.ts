@@ -24,6 +24,7 @@ import { AlertsStore } from './store/alerts-store.js';
 import { AuthStore } from './store/auth-store.js';
 import { DutyLog } from './store/duty-log.js';
 import { Store } from './store/store.js';
+import { ingestCounters } from './metrics/snapshot.js';
 
 export interface StartOptions {
   config: Config;
@@ -147,7 +148,7 @@ export async function startFloorwatch(options: StartOptions): Promise<Floorwatch
         clock: config.clock,
         lastEventAt: meta.lastEventWall === null ? null : new Date(meta.lastEventWall).toISOString(),
         sources: sources.health(),
-        ingest: { accepted: meta.accepted, duplicates: meta.duplicates, rejected: meta.rejected, late: meta.late },
+        ingest: ingestCounters(meta),
       };
     },
   });

@@ -183,6 +183,8 @@ export interface IngestCounters {
   duplicates: number;
   rejected: number;
   late: number;
+  /** Calls dropped from "waiting" after ingest.maxWaitMinutes: their outcome never came (an ACD or connector gap). */
+  lostCalls: number;
 }
 
 /** What the screens need to state each figure's formula and window (per-queue T, S and target are on the queue). */

@@ -5,6 +5,7 @@ import type {
   AgentSnapshot,
   AgentWindow,
   CategoryCounts,
+  IngestCounters,
   PerWindow,
   QueueSnapshot,
   Snapshot,
@@ -18,7 +19,7 @@ import type {
 import { WINDOW_NAMES } from '../../shared/snapshot.js';
 import { MINUTE_MS, ROLLING_WINDOW_MINUTES, floorTo } from '../../shared/time.js';
 import type { Config } from '../config.js';
-import type { AgentRecord, EntityBuckets, FloorState, WindowSpec } from '../store/store.js';
+import type { AgentRecord, EntityBuckets, FloorState, StoreMeta, WindowSpec } from '../store/store.js';
 import { AGENT_SUM_FIELDS, BreakRates, TeamWindowFigures, type AgentTimes, addInto, queueWindow, ratio, teamFigures, withDerived, type Totals } from './formulas.js';
 
 export interface SnapshotInput {
@@ -194,6 +195,11 @@ const AT = Object.fromEntries(WINDOW_NAMES.map((name, i) => [name, i])) as Recor
 /** A value per window from f(window index). */
 const windowsOf = <T>(f: (w: number) => T): PerWindow<T> => new Windows(f(AT['15m']), f(AT['30m']), f(AT['60m']), f(AT.today));
 
+/** The ingest totals the screens and /api/health show. */
+export function ingestCounters(meta: StoreMeta): IngestCounters {
+  return { accepted: meta.accepted, duplicates: meta.duplicates, rejected: meta.rejected, late: meta.late, lostCalls: meta.lostCalls };
+}
+
 export function buildSnapshot({ floor, now, wallNow, dayStart, config, alertSettings }: SnapshotInput): MetricsSnapshot {
   const ranges = windowRanges(now, dayStart);
   const perWindow = <T>(f: (r: WindowRange, w: number) => T) => windowsOf((w) => f(ranges[w]!, w));
@@ -312,7 +318,7 @@ export function buildSnapshot({ floor, now, wallNow, dayStart, config, alertSett
       stale: lastEventWall === null || wallNow - lastEventWall > staleAfterSeconds * 1000,
       staleAfterSeconds,
     },
-    ingest: { accepted: floor.meta.accepted, duplicates: floor.meta.duplicates, rejected: floor.meta.rejected, late: floor.meta.late },
+    ingest: ingestCounters(floor.meta),
     floor: {
       waiting: queues.reduce((s, q) => s + q.waiting, 0),
       oldestQueuedAt: Number.isFinite(oldest) ? iso(oldest) : null,

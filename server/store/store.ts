@@ -69,6 +69,8 @@ export interface StoreMeta {
   duplicates: number;
   late: number;
   rejected: number;
+  /** Calls dropped from the waiting sets as lost (see dropLostCalls). */
+  lostCalls: number;
   version: number;
   /** Changes when settled history may have been rewritten: the store was cleared, or events were backfilled with the
    * lateness waived (readers that keep settled intervals forget them). */
@@ -204,18 +206,22 @@ export class Store {
   }
 
   /**
-   * Calls waiting longer than maxWaitMs had their outcome lost: they leave the waiting sets, and the queues' counts
-   * are read again (a third round trip, only when there is such a call).
+   * Calls waiting longer than maxWaitMs had their outcome lost: they leave the waiting sets, are counted in meta's
+   * lostCalls, and the queues' counts are read again (a third round trip, only when there is such a call). Returns
+   * how many were dropped.
    */
-  private async dropLostCalls(waiting: Map<string, Waiting>, now: number): Promise<void> {
+  private async dropLostCalls(waiting: Map<string, Waiting>, now: number): Promise<number> {
     const before = now - (this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
     const lost = [...waiting].filter(([, w]) => w.oldestTs !== null && w.oldestTs < before).map(([q]) => q);
-    if (!lost.length) return;
+    if (!lost.length) return 0;
     const k = this.keys;
     const drop = this.reader.pipeline();
     for (const q of lost) drop.zremrangebyscore(k.waiting(q), '-inf', `(${before}`).zcard(k.waiting(q)).zrange(k.waiting(q), 0, 0, 'WITHSCORES');
     const r = unwrap(await drop.exec());
     lost.forEach((q, i) => waiting.set(q, waitingOf(r[3 * i + 1], r[3 * i + 2])));
+    const dropped = lost.reduce((sum, _q, i) => sum + Number(r[3 * i]), 0);
+    if (dropped) await this.reader.hincrby(k.meta(), 'lostCalls', dropped);
+    return dropped;
   }
 
   private async readFloorNow(clock: (meta: StoreMeta) => FloorClock, windows: readonly WindowSpec[], extraQueueIds: readonly string[], extraTeamIds: readonly string[]): Promise<FloorState> {
@@ -272,7 +278,7 @@ export class Store {
     entitiesToRead.forEach(([kind, id], i) => cache.entities[kind].set(id, new CachedEntity(kind, r2[e0 + 2 * i] as Buffer | null, numbers(r2[e0 + 2 * i + 1] as Record<string, string>))));
     const w0 = e0 + 2 * entitiesToRead.length;
     newQueues.forEach((q, i) => waitingRead.set(q, waitingOf(r2[w0 + 2 * i], r2[w0 + 2 * i + 1])));
-    await this.dropLostCalls(waitingRead, now);
+    meta.lostCalls += await this.dropLostCalls(waitingRead, now);
     const waiting = new Map(queueIds.map((q) => [q, waitingRead.get(q)!]));
 
     const currentMinute = Math.floor(now / MINUTE_MS);
@@ -641,6 +647,7 @@ function parseMeta(raw: Record<string, string>): StoreMeta {
     duplicates: n('duplicates'),
     late: n('late'),
     rejected: n('rejected'),
+    lostCalls: n('lostCalls'),
     version: n('version'),
     history: `${raw.epoch ?? ''}:${n('backfills')}`,
   };

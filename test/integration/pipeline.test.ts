@@ -190,16 +190,21 @@ describe('calls waiting', () => {
     const T = Date.parse('2026-05-04T08:00:00Z');
     const clock = new ManualClock(T);
     fw = await startTestFloorwatch({ ingest: { maxWaitMinutes: 30 } }, {}, { clock });
-    const queue = async () => (await fw!.snapshots.compute()).queues.find((q) => q.queueId === 'q')!;
+    const snap = () => fw!.snapshots.compute();
+    const queue = async () => (await snap()).queues.find((q) => q.queueId === 'q')!;
     await fw.post([{ id: 'e1', ts: T, type: 'call.queued', callId: 'c1', queueId: 'q' }]);
     clock.set(T + 20 * 60_000);
     await fw.post([{ id: 'e2', ts: clock.now(), type: 'call.queued', callId: 'c2', queueId: 'q' }]);
     // 08:29: both wait, c1 for 29 minutes
     clock.set(T + 29 * 60_000);
     expect(await queue()).toMatchObject({ waiting: 2, oldestQueuedAt: '2026-05-04T08:00:00.000Z', longestWaitSeconds: 29 * 60 });
-    // 08:31: c1 has waited 31 minutes, over the 30: only c2 (11 minutes) is waiting
+    expect((await snap()).ingest.lostCalls).toBe(0);
+    // 08:31: c1 has waited 31 minutes, over the 30: only c2 (11 minutes) is waiting, and c1 is counted as lost (once)
     clock.set(T + 31 * 60_000);
-    expect(await queue()).toMatchObject({ waiting: 1, oldestQueuedAt: '2026-05-04T08:20:00.000Z', longestWaitSeconds: 11 * 60 });
+    const dropped = await snap();
+    expect(dropped.queues.find((x) => x.queueId === 'q')).toMatchObject({ waiting: 1, oldestQueuedAt: '2026-05-04T08:20:00.000Z', longestWaitSeconds: 11 * 60 });
+    expect(dropped.ingest.lostCalls).toBe(1);
+    expect((await snap()).ingest.lostCalls).toBe(1);
     // c1's abandon comes after all: it counts, with its 31-minute wait
     await fw.post([{ id: 'e3', ts: clock.now(), type: 'call.abandoned', callId: 'c1', queueId: 'q' }]);
     const q = await queue();

@@ -13,7 +13,7 @@ const LAPTOP = { width: 1366, height: 768 };
 
 interface Health {
   sources: Record<string, { connected: boolean | null; eventsTotal: number; rejectedTotal: number }>;
-  ingest: { accepted: number; duplicates: number; rejected: number; late: number };
+  ingest: { accepted: number; duplicates: number; rejected: number; late: number; lostCalls: number };
 }
 
 async function signIn(page: Page): Promise<void> {
@@ -75,7 +75,7 @@ test.describe('supervisor: Sources tab', () => {
     const health = await getJson<Health>(page, '/api/health');
     for (const name of Object.keys(health.sources)) await expect(page.getByTestId(`source-row-${name}`)).toBeVisible();
 
-    // Ingest totals: accepted > 0; rejected and late as /api/health has them (read, refresh, compare until they agree:
+    // Ingest totals: accepted > 0; rejected, late and lost calls as /api/health has them (read, refresh, compare until they agree:
     // the simulator keeps the figures moving).
     const totals = page.getByTestId('ingest-totals');
     await expect(totals).toBeVisible();
@@ -86,6 +86,7 @@ test.describe('supervisor: Sources tab', () => {
       await expect(page.getByTestId('sources-refresh')).toHaveAttribute('aria-busy', 'false');
       expect(await value(page, 'ingest-rejected')).toBe(h.ingest.rejected);
       expect(await value(page, 'ingest-late')).toBe(h.ingest.late);
+      expect(await value(page, 'ingest-lostCalls')).toBe(h.ingest.lostCalls);
       expect(await value(page, 'source-rejected-http')).toBe(h.sources.http!.rejectedTotal);
       expect(await value(page, 'ingest-accepted')).toBeGreaterThanOrEqual(h.ingest.accepted);
     }).toPass({ timeout: 20_000 });

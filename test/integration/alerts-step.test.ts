@@ -1,6 +1,7 @@
 // The alerts step sends in full only the conditions that can move (entering, entered at this process's last step, or
-// of an active alert) and the others as keys (server/store/alerts-store.ts); the script looks up only conditions that
-// enter or have a state, and asks for everything when a condition sent as a key has a state after all. Checked against
+// of an active alert) and the others as keys (server/store/alerts-store.ts): quiet ones, and pending ones not yet due;
+// the script looks up only conditions that enter or have a state, and asks for everything when a condition sent as a
+// key is not as the process believed. Checked against
 // the lifecycle as documented (alerts-step-1.lua's header), modelled in memory, on random evaluations by two processes
 // (out of order now and then), step by step: the same states, alerts and duty-log entries.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -177,4 +178,44 @@ describe('the alerts step, with quiet conditions sent as keys', () => {
       expect(model.log.length).toBeGreaterThan(10); // the run did raise and clear
     });
   }
+});
+
+describe('the alerts step, with pending conditions sent as keys', () => {
+  it('sends a condition waiting out its forMs as a key, and raises it on time though another process began the wait', async () => {
+    redis = newRedis();
+    other = redis.duplicate();
+    prefix = randomPrefix();
+    const [a, b] = [new AlertsStore(redis, keyBuilder(prefix), noLog), new AlertsStore(other, keyBuilder(prefix), noLog)];
+    // what each process sends: the conditions in full and the pending keys, per call of the script
+    const sent: { by: string; full: string[]; pending: string[] }[] = [];
+    for (const [name, r] of [['A', redis], ['B', other]] as const) {
+      const run = (r as unknown as { fwAlertsStep: (...a: unknown[]) => Promise<string> }).fwAlertsStep.bind(r);
+      (r as unknown as { fwAlertsStep: (...a: unknown[]) => Promise<string> }).fwAlertsStep = (...a: unknown[]) => {
+        const input = JSON.parse(a[3] as string) as { conditions: Condition[]; pending: [string, number][] };
+        sent.push({ by: name, full: input.conditions.map((c) => c.key), pending: input.pending.map(([k]) => k) });
+        return run(...a);
+      };
+    }
+    const t0 = Date.parse('2026-05-04T10:00:00Z');
+    const c: Condition = {
+      key: 'utilisation_low:team:t1', rule: 'utilisation_low', subject: { kind: 'team', id: 't1', teamId: 't1' }, subjectName: 't1',
+      severity: 'warning', enter: true, exit: false, forMs: 20_000, clearForMs: 0, value: 0.5, threshold: 0.6,
+    };
+    const at = (s: number) => t0 + s * 1000;
+    expect(await a.step([c], at(0))).toEqual([]); // A: pending from 0, sent in full
+    expect(await a.step([c], at(5))).toEqual([]); // A: pending, 5 s of 20: a key
+    expect(await b.step([c], at(10))).toEqual([]); // B has not seen it enter: in full (still pending from 0)
+    expect(await b.step([c], at(15))).toEqual([]); // B: pending from 10 as far as B knows: a key
+    // B still thinks 10 s of 20; the script finds the wait began at 0 and asks for everything: raised at 20 s
+    const shown = await b.step([c], at(20));
+    expect(shown.map((x) => [x.rule, x.raisedAt])).toEqual([['utilisation_low', new Date(at(20)).toISOString()]]);
+    expect(sent).toEqual([
+      { by: 'A', full: [c.key], pending: [] },
+      { by: 'A', full: [], pending: [c.key] },
+      { by: 'B', full: [c.key], pending: [] },
+      { by: 'B', full: [], pending: [c.key] },
+      { by: 'B', full: [], pending: [c.key] },
+      { by: 'B', full: [c.key], pending: [] },
+    ]);
+  });
 });

@@ -5,11 +5,13 @@
   KEYS[1]  the meta hash (its version is bumped when an alert is raised, cleared or changed, so screens update)
   ARGV[1]  key prefix, e.g. "fw:"
   ARGV[2]  now, epoch ms
-  ARGV[3]  JSON { conditions, quiet }: conditions is an array of { key, rule, subject, subjectName, severity, enter,
-           exit, forMs, clearForMs, value, threshold } (server/alerts/rules.ts); quiet lists the keys of the other
-           conditions evaluated, which do not enter and which the caller believes have no state (so they would not
-           move). If one of them has a state after all (another process's evaluation made it), nothing is done and
-           {"retry":true} is returned: the caller sends every condition in full.
+  ARGV[3]  JSON { conditions, quiet, pending }: conditions is an array of { key, rule, subject, subjectName, severity,
+           enter, exit, forMs, clearForMs, value, threshold } (server/alerts/rules.ts); quiet lists the keys of the
+           other conditions evaluated, which do not enter and which the caller believes have no state (so they would
+           not move); pending lists [key, forMs] of conditions that enter and which the caller believes pending and not
+           yet due (so they would not move either). If one of those is not so after all (another process's evaluation
+           changed it, or it is due), nothing is done and {"retry":true} is returned: the caller sends every condition
+           in full.
   ARGV[4]  how long cleared alerts stay listed, ms
 
   Per condition the state (<prefix>alertstate:<key>, a hash: phase, since, id) moves:
@@ -26,7 +28,7 @@ local meta = KEYS[1]
 local P = ARGV[1]
 local now = tonumber(ARGV[2])
 local input = cjson.decode(ARGV[3])
-local conditions, quiet = input.conditions, input.quiet
+local conditions, quiet, pending = input.conditions, input.quiet, input.pending or {}
 local keepClearedMs = tonumber(ARGV[4])
 
 local statesKey = P .. 'alertstates'
@@ -106,6 +108,10 @@ if current then
   for _, key in ipairs(quiet) do
     if hasState[key] then return cjson.encode({ retry = true }) end
   end
+  for _, p in ipairs(pending) do
+    local st = redis.call('HMGET', P .. 'alertstate:' .. p[1], 'phase', 'since')
+    if st[1] ~= 'pending' or now - tonumber(st[2]) >= p[2] then return cjson.encode({ retry = true }) end
+  end
   redis.call('HSET', meta, 'alertsEvaluatedAt', now)
 end
 
@@ -113,6 +119,7 @@ end
 -- that does not enter changes nothing, so it is not looked up. Quiet conditions are produced, so they are seen.
 local seen = {}
 for _, key in ipairs(quiet) do seen[key] = true end
+for _, p in ipairs(pending) do seen[p[1]] = true end
 for i = 1, (current and #conditions or 0) do
   local c = conditions[i]
   seen[c.key] = c

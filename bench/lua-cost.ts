@@ -48,7 +48,7 @@ async function main() {
   try {
     const shape = { agents, teams: 25, queues: 20 };
     const config = buildConfig(benchConfigFile(shape, 'lc', 'lc:events'), { PORT: '0', FLOORWATCH_SIMULATOR: 'off' });
-    const store = new Store(redis, { keyPrefix: 'lc', replay: false, latenessMs: config.ingest.latenessSeconds * 1000, dedupeSeconds: config.ingest.dedupeSeconds, seriesKeepHours: config.series.keepHours });
+    const store = new Store(redis, { keyPrefix: 'lc', replay: false, latenessMs: config.ingest.latenessSeconds * 1000, dedupeSeconds: config.ingest.dedupeSeconds, maxWaitMs: config.ingest.maxWaitMinutes * 60_000, seriesKeepHours: config.series.keepHours });
     const ingest = new Ingest(store, config, wallClock);
     const [gen] = makeGenerators(shape, 1, 'lc');
     const redisPid = Number(parseInfo(await redis.info('server')).process_id);

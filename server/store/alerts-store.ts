@@ -50,10 +50,10 @@ export class AlertsStore {
    */
   async step(conditions: Condition[], now: number): Promise<Alert[]> {
     const since = (c: Condition) => this.entered.get(c.key);
-    const waiting = (c: Condition) => c.enter && c.forMs > 0 && !this.activeKeys.has(c.key) && since(c) !== undefined && now - since(c)! < c.forMs;
-    const moving = (c: Condition) => (c.enter || this.entered.has(c.key) || this.activeKeys.has(c.key)) && !waiting(c);
-    const pending = conditions.filter(waiting).map((c): [string, number] => [c.key, c.forMs]);
-    const quiet = conditions.filter((c) => !moving(c) && !waiting(c)).map((c) => c.key);
+    const holding = (c: Condition) => c.enter && c.forMs > 0 && !this.activeKeys.has(c.key) && since(c) !== undefined && now - since(c)! < c.forMs;
+    const moving = (c: Condition) => (c.enter || this.entered.has(c.key) || this.activeKeys.has(c.key)) && !holding(c);
+    const pending = conditions.filter(holding).map((c): [string, number] => [c.key, c.forMs]);
+    const quiet = conditions.filter((c) => !moving(c) && !holding(c)).map((c) => c.key);
     let raw = await this.runStep(conditions.filter(moving), quiet, pending, now);
     if (!Array.isArray(raw) && (raw as { retry?: boolean }).retry) raw = await this.runStep(conditions, [], [], now);
     this.entered = new Map(conditions.filter((c) => c.enter).map((c) => [c.key, since(c) ?? now]));

@@ -29,8 +29,8 @@ export interface StoreOptions {
   replay: boolean;
   latenessMs: number;
   dedupeSeconds: number;
-  /** A call waiting longer than this no longer counts as waiting (its outcome was lost); default 4 hours. */
-  maxWaitMs?: number;
+  /** A call waiting longer than this no longer counts as waiting: its outcome was lost (ingest.maxWaitMinutes). */
+  maxWaitMs: number;
   /** How long the series' interval buckets are kept. */
   seriesKeepHours: number;
 }
@@ -110,7 +110,6 @@ const RING_TTL_SEC = 2 * 3600;
 const DAY_TTL_SEC = 3 * 86_400;
 /** A call still in queue or in progress; one that is over is kept a while longer than the lateness (late events). */
 const CALL_TTL_SEC = 86_400;
-const DEFAULT_MAX_WAIT_MS = 4 * 3_600_000;
 const CALL_DONE_EXTRA_SEC = 300;
 /** The series' interval buckets are 15 minutes; 30- and 60-minute series add them up. */
 export const SERIES_BASE_MS = 15 * MINUTE_MS;
@@ -211,7 +210,7 @@ export class Store {
    * how many were dropped.
    */
   private async dropLostCalls(waiting: Map<string, Waiting>, now: number): Promise<number> {
-    const before = now - (this.options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
+    const before = now - this.options.maxWaitMs;
     const lost = [...waiting].filter(([, w]) => w.oldestTs !== null && w.oldestTs < before).map(([q]) => q);
     if (!lost.length) return 0;
     const k = this.keys;

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 it('keeps settled buckets, reads unsettled ones again, and forgets all when the history changes', async () => {
-  const store = new Store(redis, { keyPrefix: prefix, replay: false, latenessMs: 60_000, dedupeSeconds: 300, seriesKeepHours: 48 });
+  const store = new Store(redis, { keyPrefix: prefix, replay: false, latenessMs: 60_000, dedupeSeconds: 300, maxWaitMs: 4 * 3_600_000, seriesKeepHours: 48 });
   const bucket = (start: number) => store.keys.intervalBucket('q', 'q1', start);
   const setEnded = (start: number, end: number) => redis.hset(bucket(start), 'end', end, 'hand', end * 100_000);
   await setEnded(STARTS[0]!, 1);
@@ -53,7 +53,7 @@ it('keeps settled buckets, reads unsettled ones again, and forgets all when the 
 
 it('a backfill (lateness waived) changes the store history; events in time do not', async () => {
   const p = randomPrefix();
-  const store = new Store(redis, { keyPrefix: p, replay: false, latenessMs: 60_000, dedupeSeconds: 300, seriesKeepHours: 48 });
+  const store = new Store(redis, { keyPrefix: p, replay: false, latenessMs: 60_000, dedupeSeconds: 300, maxWaitMs: 4 * 3_600_000, seriesKeepHours: 48 });
   try {
     const event = (id: string, ts: number) => ({ id, ts, type: 'call.queued' as const, callId: id, queueId: 'q1', days: [0, 0, 0] as [number, number, number], T: 20_000, S: 5_000 });
     await store.apply([event('e1', T0)], T0);

@@ -67,7 +67,7 @@ describe('the snapshot reader, reading only what changed', () => {
       const clock = new ManualClock(Date.parse('2026-05-04T22:50:00Z'));
       fw = await startTestFloorwatch({ site: { dayResetTime: '00:00' }, teams: [{ id: 't1' }, { id: 't2' }], queues: [{ id: 'q1' }], push: { intervalMs: 3_600_000 } }, {}, { clock });
       redis = newRedis();
-      const options = { keyPrefix: fw.prefix, replay: false, latenessMs: 60_000, dedupeSeconds: 300, seriesKeepHours: 48 };
+      const options = { keyPrefix: fw.prefix, replay: false, latenessMs: 60_000, dedupeSeconds: 300, maxWaitMs: 4 * 3_600_000, seriesKeepHours: 48 };
       const read = (store: Store) => {
         const now = clock.now();
         return store.readFloor(() => ({ now, dayStart: dayPeriodStart(now, 'UTC', 0) }), rollingWindowSpecs(), ['q1'], ['t1', 't2']);

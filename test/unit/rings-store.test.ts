@@ -36,7 +36,7 @@ function floor() {
     { site: { timeZone: 'UTC' }, redis: { keyPrefix: prefix }, reasonCategories: { break: 'break' }, ingest: { stream: { key: `${prefix}:events` } } },
     { PORT: '0', FLOORWATCH_SIMULATOR: 'off', FLOORWATCH_CLOCK: 'replay' },
   );
-  const store = new Store(redis, { keyPrefix: prefix, replay: true, latenessMs: 60_000, dedupeSeconds: 300, seriesKeepHours: 48 });
+  const store = new Store(redis, { keyPrefix: prefix, replay: true, latenessMs: 60_000, dedupeSeconds: 300, maxWaitMs: 4 * 3_600_000, seriesKeepHours: 48 });
   const ingest = new Ingest(store, config, { now: () => Date.now() });
   let seq = 0;
   const post = async (events: EventBody[]) => {

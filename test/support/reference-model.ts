@@ -12,8 +12,8 @@
 // Site assumptions: time zone UTC with the day reset at 00:00 ("today" starts at the UTC midnight at or before now).
 //
 // Where the documents leave a case open, the model throws ("outside the model") instead of guessing; the generator
-// in the property test never produces such input (a call queued after its own outcome, an outcome naming a queue other
-// than the one the call waits in, an answer by an agent never seen).
+// in the property test never produces such input (a call queued after its own outcome, an answer by an agent never
+// seen). A call's legs are its stays in each queue (docs/events.md): an outcome counts for the leg in the queue it names.
 import type { AcdEvent, AgentState, NotReadyCategory } from '../../shared/events.js';
 import { AGENT_STATES, NOT_READY_CATEGORIES } from '../../shared/events.js';
 import type { AgentRate, AgentSnapshot, AgentWindow, QueueWindow, TeamWindow, WindowName } from '../../shared/snapshot.js';

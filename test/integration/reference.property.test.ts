@@ -10,9 +10,10 @@
 // (constraint)" where it was made, until fixed; none is open now.
 // Fixed, and in reach again (hand-worked cases in test/integration/out-of-order.test.ts): A, an overflow of a call whose
 // first call.queued was never seen lost the next leg; B, an overflowing call's events delivered out of order lost the
-// next leg or counted it on the wrong queue (each leg now has its own fields in the call's record); C, a wrap's time went to the queue of the agent's last answer when
-// the wrap's end was applied; D, a login applied before an earlier logout (or an earlier state that logs the agent in)
-// was decided wrongly; E, a wrap ended by a late state was counted in the minute of the state that first ended it.
+// next leg or counted it on the wrong queue (each leg now has its own fields in the call's record); C, a wrap's time
+// went to the queue of the agent's last answer when the wrap's end was applied; D, a login applied before an earlier
+// logout (or an earlier state that logs the agent in) was decided wrongly; E, a wrap ended by a late state was counted
+// in the minute of the state that first ended it.
 // Fixed earlier: F, agent.login with `queues: []` made GET /api/snapshot fail; G, an agent's "last event" was the
 // first of its latest minute, so an agent 64-65 minutes quiet dropped from the list.
 // Limits modelled as documented rather than constrained: each POST is applied in ts order; and a known limitation,
@@ -470,7 +471,12 @@ function humanPaceLimits(built: Built[]): number[] {
   const KEPT = 8;
   const isTransition = (e: AcdEvent) => e.type === 'agent.login' || e.type === 'agent.logout' || e.type === 'agent.state';
   const tsByAgent = new Map<string, number[]>();
-  for (const { e } of built) if (isTransition(e)) tsByAgent.set((e as { agentId: string }).agentId, [...(tsByAgent.get((e as { agentId: string }).agentId) ?? []), e.ts]);
+  for (const { e } of built) {
+    if (!isTransition(e)) continue;
+    const list = tsByAgent.get(e.agentId!) ?? [];
+    list.push(e.ts);
+    tsByAgent.set(e.agentId!, list);
+  }
   for (const list of tsByAgent.values()) list.sort((a, b) => a - b);
   return built.map(({ e }) => {
     if (!isTransition(e) && e.type !== 'call.answered') return Infinity;

@@ -23,6 +23,10 @@ const login = (s: number, agentId = 'A1') => ev(s, { type: 'agent.login', agentI
 const logout = (s: number, agentId = 'A1') => ev(s, { type: 'agent.logout', agentId });
 const state = (s: number, st: string, reason?: string, agentId = 'A1') => ev(s, { type: 'agent.state', agentId, state: st, ...(reason ? { reason } : {}) });
 const call = (s: number, type: string, callId: string, more: Record<string, unknown> = {}) => ev(s, { type: `call.${type}`, callId, ...more });
+/** The agent takes the call at s: talking, and the call answered in queueId. */
+const answer = (s: number, callId: string, queueId: string, agentId = 'A1') => [state(s, 'talking', undefined, agentId), call(s, 'answered', callId, { queueId, agentId })];
+/** The call ends at s and the agent goes on to `next`. */
+const hangUp = (s: number, callId: string, next: 'idle' | 'wrap', agentId = 'A1') => [call(s, 'ended', callId, { agentId }), state(s, next, undefined, agentId)];
 /** The last event: a caller joining q3 at s, which sets now. */
 const tick = (s: number) => call(s, 'queued', 'tick', { queueId: 'q3' });
 
@@ -60,8 +64,8 @@ describe('out-of-order delivery', () => {
     const s = await run([
       [login(0), state(0, 'idle')],
       [call(30, 'overflowed', 'c1', { queueId: 'q1', toQueueId: 'q2' }), call(30, 'queued', 'c1', { queueId: 'q2' })],
-      [state(50, 'talking'), call(50, 'answered', 'c1', { queueId: 'q2', agentId: 'A1' })],
-      [call(110, 'ended', 'c1', { agentId: 'A1' }), state(110, 'idle')],
+      answer(50, 'c1', 'q2'),
+      hangUp(110, 'c1', 'idle'),
       [tick(300)],
     ]);
     expect(queue(s, 'q1').windows['60m']).toMatchObject({ entered: 0, offered: 1, overflowedOut: 1, answered: 0, maxWaitSeconds: null });
@@ -80,11 +84,11 @@ describe('out-of-order delivery', () => {
     // call.queued was then taken for a second entry and dropped, and q1's for the first, so q2's wait was unknown.)
     const s = await run([
       [login(0), state(0, 'idle')],
-      [state(40, 'talking'), call(40, 'answered', 'c1', { queueId: 'q2', agentId: 'A1' })],
+      answer(40, 'c1', 'q2'),
       [call(15, 'queued', 'c1', { queueId: 'q2' })],
       [call(15, 'overflowed', 'c1', { queueId: 'q1', toQueueId: 'q2' })],
       [call(0, 'queued', 'c1', { queueId: 'q1' })],
-      [call(100, 'ended', 'c1', { agentId: 'A1' }), state(100, 'idle')],
+      hangUp(100, 'c1', 'idle'),
       [tick(300)],
     ]);
     expect(queue(s, 'q1').waiting).toBe(0);
@@ -104,8 +108,8 @@ describe('out-of-order delivery', () => {
       [login(0), state(0, 'idle'), call(0, 'queued', 'c1', { queueId: 'q1' })],
       [call(10, 'overflowed', 'c1', { queueId: 'q1', toQueueId: 'q2' }), call(10, 'queued', 'c1', { queueId: 'q2' })],
       [call(30, 'overflowed', 'c1', { queueId: 'q2', toQueueId: 'q1' }), call(30, 'queued', 'c1', { queueId: 'q1' })],
-      [state(40, 'talking'), call(40, 'answered', 'c1', { queueId: 'q1', agentId: 'A1' })],
-      [call(100, 'ended', 'c1', { agentId: 'A1' }), state(100, 'idle')],
+      answer(40, 'c1', 'q1'),
+      hangUp(100, 'c1', 'idle'),
       [tick(300)],
     ]);
     expect(queue(s, 'q1').waiting).toBe(0);
@@ -124,8 +128,8 @@ describe('out-of-order delivery', () => {
     const s = await run([
       [login(0), state(0, 'idle'), call(0, 'queued', 'c2', { queueId: 'q1' })],
       [call(30, 'abandoned', 'c2', { queueId: 'q1' })],
-      [state(10, 'talking'), call(10, 'answered', 'c2', { queueId: 'q1', agentId: 'A1' })],
-      [call(70, 'ended', 'c2', { agentId: 'A1' }), state(70, 'idle')],
+      answer(10, 'c2', 'q1'),
+      hangUp(70, 'c2', 'idle'),
       [tick(300)],
     ]);
     expect(queue(s, 'q1').waiting).toBe(0);
@@ -159,11 +163,11 @@ describe('out-of-order delivery', () => {
     // c2's answer arrives before the wrap's end (idle at 100) and its talking state. Handle time: q1 = talk 60 + wrap 30 = 90 s,
     // q2 = talk 60 s. (The bug gave the wrap to q2, the last answer when the wrap's end was applied: 60 and 90.)
     const s = await run([
-      [login(0), call(0, 'queued', 'c1', { queueId: 'q1' }), state(10, 'talking'), call(10, 'answered', 'c1', { queueId: 'q1', agentId: 'A1' })],
-      [call(70, 'ended', 'c1', { agentId: 'A1' }), state(70, 'wrap')],
+      [login(0), call(0, 'queued', 'c1', { queueId: 'q1' }), ...answer(10, 'c1', 'q1')],
+      hangUp(70, 'c1', 'wrap'),
       [call(90, 'queued', 'c2', { queueId: 'q2' }), call(105, 'answered', 'c2', { queueId: 'q2', agentId: 'A1' })],
       [state(100, 'idle'), state(105, 'talking')],
-      [call(165, 'ended', 'c2', { agentId: 'A1' }), state(165, 'idle')],
+      hangUp(165, 'c2', 'idle'),
       [tick(300)],
     ]);
     expect(queue(s, 'q1').windows['60m']).toMatchObject({ answered: 1, asaSeconds: 10, ahtSeconds: 90 });
@@ -176,7 +180,7 @@ describe('out-of-order delivery', () => {
     // Everything about c1 arrives before its answer: the end (80), the wrap (80..105). When the answer (50, q1)
     // comes, the wrap goes to q1: handle time talk 30 + wrap 25 = 55 s. (The bug: the wrap counted for no queue, 30.)
     const s = await run([
-      [login(0), call(40, 'queued', 'c1', { queueId: 'q1' }), state(50, 'talking'), call(80, 'ended', 'c1', { agentId: 'A1' }), state(80, 'wrap'), state(105, 'idle')],
+      [login(0), call(40, 'queued', 'c1', { queueId: 'q1' }), state(50, 'talking'), ...hangUp(80, 'c1', 'wrap'), state(105, 'idle')],
       [call(50, 'answered', 'c1', { queueId: 'q1', agentId: 'A1' })],
       [tick(300)],
     ]);
@@ -190,11 +194,11 @@ describe('out-of-order delivery', () => {
     const qa = `queue-${'a'.repeat(58)}`;
     const qb = `queue-${'b'.repeat(58)}`;
     const s = await run([
-      [login(0), call(0, 'queued', 'c1', { queueId: qa }), state(10, 'talking'), call(10, 'answered', 'c1', { queueId: qa, agentId: 'A1' })],
-      [call(70, 'ended', 'c1', { agentId: 'A1' }), state(70, 'wrap')],
+      [login(0), call(0, 'queued', 'c1', { queueId: qa }), ...answer(10, 'c1', qa)],
+      hangUp(70, 'c1', 'wrap'),
       [call(90, 'queued', 'c2', { queueId: qb }), call(105, 'answered', 'c2', { queueId: qb, agentId: 'A1' })],
       [state(100, 'idle'), state(105, 'talking')],
-      [call(165, 'ended', 'c2', { agentId: 'A1' }), state(165, 'wrap')],
+      hangUp(165, 'c2', 'wrap'),
       [state(200, 'idle')],
       [tick(300)],
     ]);
@@ -229,12 +233,12 @@ describe('out-of-order delivery', () => {
     // 09:02:00, so it holds c2's end and not the wrap: AHT 60 s. The 60-minute window holds both ends and the wrap:
     // (60 + 40 + 60) / 2 = 80 s. (The bug counted the wrap in minute 09:02, the training's: 15-minute AHT 100.)
     const s = await run([
-      [login(0), login(0, 'A2'), call(0, 'queued', 'c1', { queueId: 'q1' }), state(0, 'talking'), call(0, 'answered', 'c1', { queueId: 'q1', agentId: 'A1' })],
-      [call(60, 'ended', 'c1', { agentId: 'A1' }), state(60, 'wrap')],
+      [login(0), login(0, 'A2'), call(0, 'queued', 'c1', { queueId: 'q1' }), ...answer(0, 'c1', 'q1')],
+      hangUp(60, 'c1', 'wrap'),
       [state(130, 'not_ready', 'training')],
       [state(100, 'idle')],
-      [call(120, 'queued', 'c2', { queueId: 'q1' }), state(120, 'talking', undefined, 'A2'), call(120, 'answered', 'c2', { queueId: 'q1', agentId: 'A2' })],
-      [call(180, 'ended', 'c2', { agentId: 'A2' }), state(180, 'idle', undefined, 'A2')],
+      [call(120, 'queued', 'c2', { queueId: 'q1' }), ...answer(120, 'c2', 'q1', 'A2')],
+      hangUp(180, 'c2', 'idle', 'A2'),
       [tick(17 * 60 + 30)],
     ]);
     expect(s.windows['15m'].from).toBe(iso(120));

@@ -792,13 +792,12 @@ local function callKey(callId) return P .. 'call:' .. callId end
 -- answer (aq, at, ag) and the end (end, ed, eag) are the call's. A record of an earlier version kept one leg, its
 -- fields unprefixed with its queue in q: it is read and written in that layout until it expires.
 local LEG_FIELDS = { 'qt', 'o', 'ot', 'od', 'T', 'S', 'to' }
-local END_FIELDS = { 'end', 'ed', 'eag' }
 -- The call's leg in queue q; with withEnd, the call's end too (one read for both).
 local function readLeg(key, q, withEnd)
   local names = {}
   for i, f in ipairs(LEG_FIELDS) do names[i] = f .. ':' .. q end
   names[8] = 'q'
-  if withEnd then names[9], names[10], names[11] = END_FIELDS[1], END_FIELDS[2], END_FIELDS[3] end
+  if withEnd then names[9], names[10], names[11] = 'end', 'ed', 'eag' end
   local v = rcall('HMGET', key, unpack(names))
   local sfx = ':' .. q
   if not v[1] and not v[2] and v[8] == q then

@@ -172,11 +172,12 @@ export function familyOf(key: string, prefix: string): string {
 }
 
 /**
- * The families that hold the windows: counter rings (r2:), day and interval buckets (d:, i:), the agent records with
- * their recent transitions, and the indexes and meta the reader walks (agents, agents:on, queues, changed, meta).
+ * The families that hold the windows: counter rings (r2:, r3:, of any layout), day and interval buckets (d:, i:), the
+ * agent records with their recent transitions, and the indexes and meta the reader walks (agents, agents:on, queues,
+ * changed, meta).
  */
 export function isWindowFamily(family: string): boolean {
-  return /^(r2:|d:|i:)/.test(family) || ['agent:*', 'agents', 'agents:*', 'queues', 'changed', 'meta'].includes(family);
+  return /^(r\d*:|d:|i:)/.test(family) || ['agent:*', 'agents', 'agents:*', 'queues', 'changed', 'meta'].includes(family);
 }
 
 /** SCANs every key, groups by family, and reads MEMORY USAGE and TTL of up to `sample` keys per family. */

@@ -72,7 +72,8 @@ export function withDerived(t: Totals): Totals {
   return t;
 }
 
-const ON_CALL = ['talking', 'hold', 'wrap', 'ringing', 'outbound'].map((st) => `s:${st}`);
+// The minute rings keep ringing and outbound time in one field, s:ringing+outbound (server/store/rings.ts).
+const ON_CALL = ['talking', 'hold', 'wrap', 'ringing', 'outbound', 'ringing+outbound'].map((st) => `s:${st}`);
 
 /** The fields a queue's (queueWindow) and a team's (teamFigures) AHT and calls answered / handled are made of: all
  * that the AHT run rules read. */

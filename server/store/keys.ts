@@ -17,10 +17,11 @@
 //                                      to); per call aq / at / ag (answer: queue, ts, agent), end / ed / eag. A record of
 //                                      an earlier layout holds one leg unprefixed, with its queue in q
 //   <p>waiting:<queueId>        zset   callId -> queued ts (calls in queue now)
-//   <p>r2:<kind>:<id>           string the entity's last 66 minutes of counters (kind q = queue, t = team, a = agent),
-//                                      a BITFIELD ring laid out in rings.ts; TTL 2 h after its latest minute began.
-//                                      "r2": layout 2 (latest-minute header, untagged slots); the rings of layout 1,
-//                                      r:<kind>:<id>, are not read and expire by themselves within 2 h
+//   <p>r2:q:<id>, r3:t:<id>,    string the entity's last 66 minutes of counters (queue, team, agent), a BITFIELD ring
+//   <p>r2:a:<id>                       laid out in rings.ts; TTL 2 h after its latest minute began. "r2": layout 2
+//                                      (latest-minute header, untagged slots), "r3" its team ring with folded fields;
+//                                      rings of an earlier layout (r:<kind>:<id>, r2:t:<id>) are not read and expire
+//                                      by themselves within 2 h (RING_KEY)
 //   <p>d:<kind>:<id>:<dayStart> hash   "today" counters for the day period starting at dayStart; TTL 3 days
 //   <p>i:<kind>:<id>:<start>    hash   15-minute interval counters of queues and teams (the series), kept
 //                                      series.keepHours; a team's also hold l:<agentId> and b:<agentId>, each agent's
@@ -42,6 +43,8 @@
 // end, hand, wrap, mw; team s:<state> ms (not not_ready), c:<category> ms (not-ready time by category), ans, end, with
 // logged-in time their sum (derived when reading, server/metrics/snapshot.ts); agent li, brk, talk (ms), ans, end.
 export type BucketKind = 'q' | 't' | 'a';
+/** The ring key of each kind, before the id: its layout's version and the kind (the apply script is handed these). */
+export const RING_KEY: Record<BucketKind, string> = { q: 'r2:q:', t: 'r3:t:', a: 'r2:a:' };
 
 // The event stream's key is the site's choice (ingest.stream.key); its dead-letter stream sits beside it.
 //   <stream>:dead               stream entries that failed to apply twice: entry, reason, and the original fields
@@ -59,7 +62,7 @@ export function keyBuilder(prefix: string) {
     waiting: (queueId: string) => `${p}waiting:${queueId}`,
     call: (callId: string) => `${p}call:${callId}`,
     changed: () => `${p}changed`,
-    ring: (kind: BucketKind, id: string) => `${p}r2:${kind}:${id}`,
+    ring: (kind: BucketKind, id: string) => `${p}${RING_KEY[kind]}${id}`,
     dayBucket: (kind: BucketKind, id: string, dayStart: number) => `${p}d:${kind}:${id}:${dayStart}`,
     intervalBucket: (kind: 'q' | 't', id: string, start: number) => `${p}i:${kind}:${id}:${start}`,
     session: (idHash: string) => `${p}session:${idHash}`,

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { AcdEvent, AgentState } from '../../shared/events.js';
 import { MINUTE_MS } from '../../shared/time.js';
 import { AGENT_SUM_FIELDS, MAXIMA } from '../metrics/formulas.js';
-import { keyBuilder, type BucketKind, type Keys } from './keys.js';
+import { RING_KEY, keyBuilder, type BucketKind, type Keys } from './keys.js';
 import { RING_FIELDS, RING_LAYOUT, RING_SLOTS, addMinutes, countersOf, readMinute, type Counters } from './rings.js';
 
 export type { Counters } from './rings.js';
@@ -153,6 +153,7 @@ export class Store {
       ringTtlSec: RING_TTL_SEC,
       ringSlots: RING_SLOTS,
       ring: RING_LAYOUT,
+      ringKeys: RING_KEY,
       dayTtlSec: DAY_TTL_SEC,
       intervalMs: SERIES_BASE_MS,
       seriesTtlSec: Math.round(this.options.seriesKeepHours * 3600 + SERIES_BASE_MS / 1000),

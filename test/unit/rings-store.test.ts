@@ -145,6 +145,30 @@ describe('minute rings written by the apply script', () => {
     }
   });
 
+  it("fold a team's ringing and outbound time into one field, and its other not-ready time into the one meal shares", async () => {
+    const { keys, store, post } = floor();
+    const t = Math.floor(T0 / MIN) * MIN + 10 * MIN;
+    // two agents of team1; reasons: break is break, anything else unmapped is other (the test config maps only break)
+    await post([
+      { ts: t, type: 'agent.login', agentId: 'A', teamId: 'team1' },
+      { ts: t, type: 'agent.login', agentId: 'B', teamId: 'team1' },
+      { ts: t + 10_000, type: 'agent.state', agentId: 'A', state: 'ringing' }, // A: idle 10 s
+      { ts: t + 12_000, type: 'agent.state', agentId: 'B', state: 'outbound' }, // B: idle 12 s
+      { ts: t + 15_000, type: 'agent.state', agentId: 'A', state: 'not_ready', reason: 'coaching' }, // A: ringing 5 s
+      { ts: t + 40_000, type: 'agent.state', agentId: 'B', state: 'not_ready', reason: 'break' }, // B: outbound 28 s
+      { ts: t + 45_000, type: 'agent.state', agentId: 'A', state: 'idle' }, // A: other 30 s
+      { ts: t + 50_000, type: 'agent.state', agentId: 'B', state: 'idle' }, // B: break 10 s
+      { ts: t + 61_000, type: 'agent.logout', agentId: 'A' }, // A: idle 15 s to the minute's end, 1 s into the next
+      { ts: t + 61_000, type: 'agent.logout', agentId: 'B' }, // B: idle 10 s, 1 s
+    ]);
+    const [ring] = await store.readRings('t', ['team1']);
+    const m = t / MIN;
+    expect(sumRing('t', ring!, m, m)).toEqual({ 's:idle': 10_000 + 12_000 + 15_000 + 10_000, 's:ringing+outbound': 5_000 + 28_000, 'c:meal+other': 30_000, 'c:break': 10_000 });
+    expect(sumRing('t', ring!, m + 1, m + 1)).toEqual({ 's:idle': 2_000 });
+    expect(await redis.strlen(keys.ring('t', 'team1'))).toBe(RING_LAYOUT.t.bytes);
+    expect(Number(await redis.call('MEMORY', 'USAGE', keys.ring('t', 'team1'), 'SAMPLES', '0'))).toBeLessThanOrEqual(2560 + 128);
+  });
+
   it('keeps a maximum of its own in a slot reused for a later minute; a late write lands in its minute', async () => {
     const { store, post } = floor();
     const call = (id: string, queued: number, wait: number): EventBody[] => [

@@ -73,6 +73,20 @@ describe('minute rings', () => {
     expect(ringMinutes('q', buf, TOP - 2, TOP)).toEqual([{}, { en: 65_535, mw: 40_000, wait: 4_000_000_000 }, { en: 3, mw: 0, mq: 4 }]);
   });
 
+  it('keeps the team ring within a 2,560-byte allocation and reads its 30-bit fields wherever they start in a byte', () => {
+    expect(RING_LAYOUT.t.bytes + 6).toBeLessThanOrEqual(2560);
+    // 302-bit slots of 30-bit fields: eight minutes in a row start their fields at each even bit offset of a byte
+    const minutes: Record<number, Record<string, number>> = {};
+    for (let m = TOP - 7; m <= TOP; m++) minutes[m] = { 's:idle': 2 ** 30 - 1 - m % 8, 's:ringing+outbound': 123_456_789 + m % 8, 'c:meal+other': 1, end: 65_535 };
+    const buf = ring('t', TOP, minutes);
+    for (let m = TOP - 7; m <= TOP; m++) expect(sumRing('t', buf, m, m), `minute ${m - TOP}`).toEqual(minutes[m]);
+    // (302 = 37 * 8 + 6: the slots start at offsets 0, 6, 4 and 2 within a byte in turn)
+    expect(new Set(Array.from({ length: 8 }, (_, i) => (RING_HEADER_BITS + ((TOP - i) % RING_SLOTS) * RING_LAYOUT.t.slotBits) % 8)).size).toBe(4);
+    // the folded fields take the counters written into them; the layout has no field of their own
+    expect(RING_LAYOUT.t.folds).toEqual({ 's:ringing': 's:ringing+outbound', 's:outbound': 's:ringing+outbound', 'c:meal': 'c:meal+other', 'c:other': 'c:meal+other' });
+    expect(RING_LAYOUT.t.fields['s:ringing']).toBeUndefined();
+  });
+
   it('reads a missing, empty or short ring as nothing', () => {
     expect(sumRing('t', null, TOP - 60, TOP)).toEqual({});
     expect(sumRing('t', Buffer.alloc(RING_LAYOUT.t.bytes), TOP - 60, TOP)).toEqual({});

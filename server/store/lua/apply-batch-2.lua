@@ -4,7 +4,8 @@
   KEYS[1]  the meta hash (<prefix>meta): maxTs, lastEventWall, accepted, duplicates, late, version
   ARGV[1]  key prefix, e.g. "fw:" (every key below is <prefix>...; the layout is documented in server/store/keys.ts)
   ARGV[2]  JSON options: { wallNow, replay (bool), lateMs, acceptLate (bool: backfill in time order), dedupeSec,
-                          ringTtlSec, ringSlots, ring (the minute-ring layout of server/store/rings.ts), dayTtlSec,
+                          ringTtlSec, ringSlots, ring (the minute-ring layout of server/store/rings.ts), ringKeys
+                          (each kind's ring key before the id, server/store/keys.ts), dayTtlSec,
                           intervalMs, seriesTtlSec, callTtlSec, callDoneTtlSec }
   ARGV[3]  JSON array of events sorted by ts; besides the contract's fields each carries
              days = [previousDayStart, dayStart, nextDayStart] of its ts,
@@ -14,7 +15,7 @@
   event that failed to apply (e.g. a corrupted key). A failed event is not marked seen, so it can be retried; the
   writes it made before failing are not undone (Redis scripts do not roll back).
 
-  Counters go to three places: the entity's minute ring (r2:<kind>:<id>, its last 66 minutes, for the rolling windows),
+  Counters go to three places: the entity's minute ring (ringKeys, its last 66 minutes, for the rolling windows),
   its day bucket (d:..., "today"), and for queues and teams its interval bucket (i:..., the 48-hour series). Every
   queue, team and agent written is added to the `changed` index with this call's version, so that a snapshot reader
   re-reads only what changed since its last read.
@@ -36,6 +37,10 @@ local MIN = 60000
 local lateMs = opt.lateMs
 local SLOTS = opt.ringSlots
 local RING = opt.ring
+-- a counter field folded into a ring field (rings.ts) is added where that one is
+for _, L in pairs(RING) do
+  for from, into in pairs(L.folds) do L.fields[from] = L.fields[into] end
+end
 local ringKeepMs = SLOTS * MIN
 local intervalMs = opt.intervalMs
 local seriesKeepMs = opt.seriesTtlSec * 1000
@@ -128,7 +133,7 @@ end
 local RING_HEADER = 32
 local function writeRing(kind, id, minutes)
   local L = RING[kind]
-  local key = P .. 'r2:' .. kind .. ':' .. id
+  local key = P .. opt.ringKeys[kind] .. id
   local list = {}
   for m in pairs(minutes) do list[#list + 1] = m end
   table.sort(list)

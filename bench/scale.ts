@@ -12,6 +12,7 @@ import type http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { DEFAULT_KEY_PREFIX } from '../server/config.js';
 import { startPrivateRedis } from '../server/redis-server.js';
 import type { AcdEventInput } from '../shared/events.js';
 import { MARKER_QUEUE, benchConfigFile, type FloorShape } from './floor.js';
@@ -173,8 +174,8 @@ export function familyOf(key: string, prefix: string): string {
 
 /**
  * The families that hold the windows: counter rings (r2:, r3:, of any layout), day and interval buckets (d:, i:), the
- * agent records with their recent transitions, and the indexes and meta the reader walks (agents, agents:on, queues,
- * changed, meta).
+ * agent records with their recent transitions, and the indexes and meta the reader walks (queues, changed, meta; and
+ * agents, agents:on of earlier versions).
  */
 export function isWindowFamily(family: string): boolean {
   return /^(r\d*:|d:|i:)/.test(family) || ['agent:*', 'agents', 'agents:*', 'queues', 'changed', 'meta'].includes(family);
@@ -261,7 +262,8 @@ async function scaleSize(o: ScaleOptions, shape: FloorShape, log: (s: string) =>
     const redisPid = Number(parseInfo(await redis.info('server')).process_id);
     const before = await usedMemory(redis);
 
-    const prefix = `bench${o.runId}x${shape.agents}`;
+    // the product's default key prefix: key names count in the memory measured (the server is this size's own)
+    const prefix = DEFAULT_KEY_PREFIX;
     const base = benchConfigFile(shape, prefix, `${prefix}:events`);
     const config = {
       ...base,

@@ -6,6 +6,9 @@ import { NOT_READY_CATEGORIES, type NotReadyCategory } from '../shared/events.js
 import { parseTimeOfDay } from '../shared/time.js';
 import { alertThresholdsSchema } from './alerts/thresholds.js';
 
+/** Every Redis key of the site starts with this and a colon unless redis.keyPrefix says otherwise. */
+export const DEFAULT_KEY_PREFIX = 'fw';
+
 const seconds = z.number().nonnegative();
 const fraction = z.number().min(0).max(1);
 
@@ -148,7 +151,7 @@ const fileSchema = z
     push: z.object({ intervalMs: z.number().int().min(50).default(250) }).prefault({}),
     /** Alert thresholds (server/alerts/thresholds.ts); a supervisor can change them live. */
     alerts: alertThresholdsSchema.prefault({}),
-    redis: z.object({ keyPrefix: z.string().default('fw') }).prefault({}),
+    redis: z.object({ keyPrefix: z.string().default(DEFAULT_KEY_PREFIX) }).prefault({}),
     sources: sourcesSchema,
     auth: z
       .object({

@@ -9,8 +9,6 @@
 //                                      (MessagePack in chunks of <= 64 bytes, the apply script). Values are kept short so
 //                                      that Redis stores the hash as a listpack; a record of an earlier version (its
 //                                      timeline in one field, tl) is rewritten whole at the agent's next state change
-//   <p>agents                   zset   agentId -> ts of its latest event
-//   <p>agents:on                set    agents logged in now
 //   <p>queues                   set    queue ids seen in events
 //   <p>call:<callId>            hash   per leg (the call's stay in one queue) qt:<q> (queued), o:<q> / ot:<q> / od:<q>
 //                                      (outcome, its ts and day periods), T:<q> / S:<q> (thresholds), to:<q> (overflowed
@@ -18,11 +16,13 @@
 //                                      an earlier layout holds one leg unprefixed, with its queue in q
 //   <p>waiting:<queueId>        zset   callId -> queued ts (calls in queue now)
 //   <p>r2:q:<id>, r3:t:<id>,    string the entity's last 66 minutes of counters (queue, team, agent), a BITFIELD ring
-//   <p>r2:a:<id>                       laid out in rings.ts; TTL 2 h after its latest minute began. "r2": layout 2
-//                                      (latest-minute header, untagged slots), "r3" its team ring with folded fields;
-//                                      rings of an earlier layout (r:<kind>:<id>, r2:t:<id>) are not read and expire
-//                                      by themselves within 2 h (RING_KEY)
-//   <p>d:<kind>:<id>:<dayStart> hash   "today" counters for the day period starting at dayStart; TTL 3 days
+//   <p>r3:a:<id>                       laid out in rings.ts; TTL 2 h after its latest minute began (an agent's: also
+//                                      until its day section's day is over). "r2": layout 2 (latest-minute header,
+//                                      untagged slots); "r3": the team ring with folded fields, the agent ring with
+//                                      the agent's "today" totals. Rings of an earlier layout (r:<kind>:<id>,
+//                                      r2:t:<id>, r2:a:<id>) are not read and expire by themselves (RING_KEY)
+//   <p>d:<kind>:<id>:<dayStart> hash   "today" counters of a queue or team for the day period starting at dayStart;
+//                                      TTL 3 days (an agent's are in its ring; d:a:... of earlier versions expire)
 //   <p>i:<kind>:<id>:<start>    hash   15-minute interval counters of queues and teams (the series), kept
 //                                      series.keepHours; a team's also hold l:<agentId> and b:<agentId>, each agent's
 //                                      logged-in and break ms in the interval
@@ -44,7 +44,7 @@
 // logged-in time their sum (derived when reading, server/metrics/snapshot.ts); agent li, brk, talk (ms), ans, end.
 export type BucketKind = 'q' | 't' | 'a';
 /** The ring key of each kind, before the id: its layout's version and the kind (the apply script is handed these). */
-export const RING_KEY: Record<BucketKind, string> = { q: 'r2:q:', t: 'r3:t:', a: 'r2:a:' };
+export const RING_KEY: Record<BucketKind, string> = { q: 'r2:q:', t: 'r3:t:', a: 'r3:a:' };
 
 // The event stream's key is the site's choice (ingest.stream.key); its dead-letter stream sits beside it.
 //   <stream>:dead               stream entries that failed to apply twice: entry, reason, and the original fields
@@ -56,14 +56,12 @@ export function keyBuilder(prefix: string) {
     prefix: p,
     meta: () => `${p}meta`,
     agent: (agentId: string) => `${p}agent:${agentId}`,
-    agents: () => `${p}agents`,
-    agentsOn: () => `${p}agents:on`,
     queues: () => `${p}queues`,
     waiting: (queueId: string) => `${p}waiting:${queueId}`,
     call: (callId: string) => `${p}call:${callId}`,
     changed: () => `${p}changed`,
     ring: (kind: BucketKind, id: string) => `${p}${RING_KEY[kind]}${id}`,
-    dayBucket: (kind: BucketKind, id: string, dayStart: number) => `${p}d:${kind}:${id}:${dayStart}`,
+    dayBucket: (kind: 'q' | 't', id: string, dayStart: number) => `${p}d:${kind}:${id}:${dayStart}`,
     intervalBucket: (kind: 'q' | 't', id: string, start: number) => `${p}i:${kind}:${id}:${start}`,
     session: (idHash: string) => `${p}session:${idHash}`,
     firstRun: (codeHash: string) => `${p}firstrun:${codeHash}`,

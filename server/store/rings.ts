@@ -2,13 +2,18 @@
 // apply script with BITFIELD and read here. One read per entity replaces 61 minute hashes, and the string is a few
 // hundred bytes instead of 61 keys (docs/performance.md). The layout is defined here only and handed to the Lua script.
 //
-// Layout (v2; key r2:<kind>:<id>, or r3:t:<id> for the team ring of v3, its folded fields): a header, u32 = the latest
-// minute index written (epoch ms / 60000; 0 = empty),
-// then RING_SLOTS slots of the kind's fields, untagged. The ring holds exactly the minutes top - RING_SLOTS + 1 .. top,
+// Layout (key RING_KEY in keys.ts: r2:q:<id>; r3:t:<id>, the team ring with folded fields; r3:a:<id>, the agent ring
+// with a day section): a header, u32 = the latest minute index written (epoch ms / 60000; 0 = empty), then
+// RING_SLOTS slots of the kind's fields, untagged. The ring holds exactly the minutes top - RING_SLOTS + 1 .. top,
 // minute m in slot m % RING_SLOTS: when top advances, the writer zeroes the slots of the minutes it skips over, so a
 // slot can never hold a stale minute and needs no tag of its own. A write to a minute at or before
 // top - RING_SLOTS is dropped (no window reaches it). Integers are big-endian, fields packed at bit offsets
 // (BITFIELD's bit order), so a field need not fill whole bytes.
+//
+// An agent ring ends with a day section: u32 = the start of the day period it holds (minute index), then that day's
+// totals ("today", once the day is the reader's). A write for a later day starts it afresh; one for an earlier day
+// is dropped (nothing reads a day gone by). It saves each agent a day hash of its own: 130 bytes an agent, in the
+// ring's spare bytes. The apply script keeps such a ring until its day is over (ttl), however quiet the agent.
 import { MAXIMA } from '../metrics/formulas.js';
 import type { BucketKind } from './keys.js';
 
@@ -24,12 +29,17 @@ export const RING_SLOTS = 66;
 /** Bits before the first slot: the u32 latest-minute header. */
 export const RING_HEADER_BITS = 32;
 
+const MINUTE_MS = 60_000;
+
 /** BITFIELD unsigned types used by the layouts (u1..u32 are read by readField). */
 type FieldType = `u${number}`;
+type Fields = readonly (readonly [name: string, type: FieldType])[];
 interface KindLayout {
-  fields: readonly (readonly [name: string, type: FieldType])[];
+  fields: Fields;
   /** Counter fields written into another ring field (their sum is all any window needs). */
   folds?: Record<string, string>;
+  /** The day section's totals, after its u32 day start. */
+  day?: Fields;
 }
 
 // Queue fields: en entered, ans answered, ansK answered with a known wait, ansT answered within T, wait (ms, of the
@@ -42,9 +52,10 @@ interface KindLayout {
 // and outbound time are only ever read together (time on the phone), as are meal and other not-ready time (logged-in
 // time), so each pair is folded into one field: 9 durations of u30 (17,000 agent-minutes a minute) and 2 counts put
 // the ring in a 2,560-byte allocation instead of 3,584 (a team of 5 agents has less in its 5 agent rings).
-// Agent fields: li logged-in ms, brk break ms, talk ms (u16: a minute holds at most 60,000 ms), answered, ended (u6:
-// up to 63 calls in one minute, one a second; more saturates). 60 bits a slot keep the agent ring within 512 bytes,
-// a smaller allocation class than with whole bytes (there are as many agent rings as agents).
+// Agent fields: li logged-in ms, brk break ms, talk ms (u16: a minute holds at most 60,000 ms), answered, ended (u5:
+// up to 31 calls in one minute, one every two seconds; more saturates). 58 bits a slot and a 145-bit day section
+// (ms as u27: 37 hours; calls as u16) keep the agent ring within a 512-byte allocation (there are as many agent
+// rings as agents).
 const MS_FIELDS = new Set(['wait', 'hand', 'wrap', 'mw']);
 const LAYOUTS: Record<BucketKind, KindLayout> = {
   q: {
@@ -62,29 +73,45 @@ const LAYOUTS: Record<BucketKind, KindLayout> = {
     ],
     folds: { 's:ringing': 's:ringing+outbound', 's:outbound': 's:ringing+outbound', 'c:meal': 'c:meal+other', 'c:other': 'c:meal+other' },
   },
-  a: { fields: [['li', 'u16'], ['brk', 'u16'], ['talk', 'u16'], ['ans', 'u6'], ['end', 'u6']] },
+  a: {
+    fields: [['li', 'u16'], ['brk', 'u16'], ['talk', 'u16'], ['ans', 'u5'], ['end', 'u5']],
+    day: [['li', 'u27'], ['brk', 'u27'], ['talk', 'u27'], ['ans', 'u16'], ['end', 'u16']],
+  },
 };
 
 export interface RingLayout {
   slotBits: number;
-  /** Length of the whole ring string: header and RING_SLOTS slots. */
+  /** Length of the whole ring string: header, RING_SLOTS slots and the day section. */
   bytes: number;
   /** field -> [bit offset within the slot, BITFIELD type] */
   fields: Record<string, [number, FieldType]>;
   /** counter field -> the ring field it is written into (KindLayout.folds) */
   folds: Record<string, string>;
+  /** The day section: its bit offset in the ring (its u32 day start there), its length, and field -> [bit offset
+   * within the section, type]; null for a kind without one. */
+  day: { bit: number; bits: number; fields: Record<string, [number, FieldType]> } | null;
 }
 
 const width = (type: FieldType) => Number(type.slice(1));
 
-function layout(kind: BucketKind): RingLayout {
-  let bit = 0;
-  const fields: RingLayout['fields'] = {};
-  for (const [name, type] of LAYOUTS[kind].fields) {
+/** Fields packed one after another from bit `from`: name -> [offset, type], and the bit after the last. */
+function pack(list: Fields, from: number): [Record<string, [number, FieldType]>, number] {
+  let bit = from;
+  const fields: Record<string, [number, FieldType]> = {};
+  for (const [name, type] of list) {
     fields[name] = [bit, type];
     bit += width(type);
   }
-  return { slotBits: bit, bytes: Math.ceil((RING_HEADER_BITS + RING_SLOTS * bit) / 8), fields, folds: LAYOUTS[kind].folds ?? {} };
+  return [fields, bit];
+}
+
+function layout(kind: BucketKind): RingLayout {
+  const { fields: slot, folds = {}, day: dayFields } = LAYOUTS[kind];
+  const [fields, slotBits] = pack(slot, 0);
+  const dayAt = RING_HEADER_BITS + RING_SLOTS * slotBits;
+  const [dayOffsets, dayBits] = dayFields ? pack(dayFields, 32) : [{}, 0];
+  const day = dayFields ? { bit: dayAt, bits: dayBits, fields: dayOffsets } : null;
+  return { slotBits, bytes: Math.ceil((dayAt + dayBits) / 8), fields, folds, day };
 }
 
 export const RING_LAYOUT: Record<BucketKind, RingLayout> = { q: layout('q'), t: layout('t'), a: layout('a') };
@@ -179,6 +206,18 @@ export function readMinute(kind: BucketKind, ring: Buffer | null, minute: number
   }
   const base = RING_HEADER_BITS + (minute % RING_SLOTS) * RING_LAYOUT[kind].slotBits;
   for (let i = 0; i < entries.length; i++) into[i] = readField(ring, base + entries[i]![1], entries[i]![2]);
+}
+
+/** The totals of the day period starting at dayStart (ms) in a ring's day section: {} when it holds another day. */
+export function ringDay(kind: BucketKind, ring: Buffer | null, dayStart: number): Counters {
+  const day = RING_LAYOUT[kind].day;
+  const out: Counters = {};
+  if (!ring || !day || readField(ring, day.bit, 32) !== Math.floor(dayStart / MINUTE_MS)) return out;
+  for (const [name, [bit, type]] of Object.entries(day.fields)) {
+    const v = readField(ring, day.bit + bit, width(type));
+    if (v !== 0) out[name] = v;
+  }
+  return out;
 }
 
 /** The per-minute values of a ring for minutes firstMinute .. lastMinute (a sparkline's points); absent minutes are {}. */

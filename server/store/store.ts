@@ -5,7 +5,7 @@ import type { AcdEvent, AgentState } from '../../shared/events.js';
 import { MINUTE_MS } from '../../shared/time.js';
 import { AGENT_SUM_FIELDS, MAXIMA } from '../metrics/formulas.js';
 import { RING_KEY, keyBuilder, type BucketKind, type Keys } from './keys.js';
-import { RING_FIELDS, RING_LAYOUT, RING_SLOTS, addMinutes, countersOf, readMinute, type Counters } from './rings.js';
+import { RING_FIELDS, RING_LAYOUT, RING_SLOTS, addMinutes, countersOf, readMinute, ringDay, type Counters } from './rings.js';
 
 export type { Counters } from './rings.js';
 
@@ -239,6 +239,7 @@ export class Store {
     const epoch = metaRaw.epoch ?? '';
     // everything is read again when the store is new, the day rolled over, or (first read) nothing is cached
     const full = cache.epoch !== epoch || cache.dayStart !== dayStart || meta.version < cache.version;
+    const readSince = cache.version;
     if (full) cache.reset(epoch, dayStart);
     const queueIds = sortedUnique([...extraQueueIds, ...(r1[1] as string[])]);
     const waitingRead = new Map<string, Waiting>();
@@ -248,33 +249,33 @@ export class Store {
     const changed: Record<BucketKind, Set<string>> = { q: new Set(), t: new Set(), a: new Set() };
     if (!full) for (const e of r1[2] as string[]) changed[e[0] as BucketKind]?.add(e.slice(2));
 
-    // Agents to read: on a full read those logged in or active within the hour (the indexes); afterwards the ones the
-    // apply script wrote since (an agent becomes active only through an event of its own).
+    // Agents to read: on a full read every agent the change index holds (listAgents keeps those logged in or active
+    // within the hour, by their records); afterwards the ones the apply script wrote since (an agent becomes active
+    // only through an event of its own).
     const since = now - AGENT_LISTED_MS;
     let agentsToRead = [...changed.a];
     if (full) {
-      const lists = unwrap(await this.reader.pipeline().smembers(k.agentsOn()).zrangebyscore(k.agents(), since, '+inf').exec()) as [string[], string[]];
-      agentsToRead = [...new Set([...lists[0], ...lists[1]])];
+      const index = readSince === 0 ? (r1[2] as string[]) : await this.reader.zrange(k.changed(), 0, -1);
+      agentsToRead = index.filter((e) => e.startsWith('a:')).map((e) => e.slice(2));
     }
     // Queues and teams: those changed or not cached yet (teams first seen through an agent read now follow below).
     const stale = (kind: 'q' | 't', ids: Iterable<string>) => [...ids].filter((id) => changed[kind].has(id) || !cache.entities[kind].has(id));
-    const entitiesToRead: [BucketKind, string][] = [
-      ...stale('q', queueIds).map((id) => ['q', id] as [BucketKind, string]),
-      ...stale('t', new Set([...extraTeamIds, ...changed.t, ...cache.entities.t.keys()])).map((id) => ['t', id] as [BucketKind, string]),
+    const entitiesToRead: (readonly ['q' | 't', string])[] = [
+      ...stale('q', queueIds).map((id) => ['q', id] as const),
+      ...stale('t', new Set([...extraTeamIds, ...changed.t, ...cache.entities.t.keys()])).map((id) => ['t', id] as const),
     ];
     const newQueues = queueIds.filter((q) => !waitingRead.has(q));
     const second = this.reader.pipeline();
-    for (const id of agentsToRead) {
-      second.hmget(k.agent(id), ...AGENT_FIELDS).getBuffer(k.ring('a', id)).hgetall(k.dayBucket('a', id, dayStart));
-    }
+    for (const id of agentsToRead) second.hmget(k.agent(id), ...AGENT_FIELDS).getBuffer(k.ring('a', id));
     for (const [kind, id] of entitiesToRead) second.getBuffer(k.ring(kind, id)).hgetall(k.dayBucket(kind, id, dayStart));
     for (const q of newQueues) second.zcard(k.waiting(q)).zrange(k.waiting(q), 0, 0, 'WITHSCORES');
     const r2 = agentsToRead.length || entitiesToRead.length || newQueues.length ? unwrap(await second.exec()) : [];
     agentsToRead.forEach((id, i) => {
-      const { record, activeUntil } = agentRecord(id, r2[3 * i] as (string | null)[]);
-      cache.entities.a.set(id, new CachedEntity('a', r2[3 * i + 1] as Buffer | null, numbers(r2[3 * i + 2] as Record<string, string>), record, activeUntil));
+      const { record, activeUntil } = agentRecord(id, r2[2 * i] as (string | null)[]);
+      const ring = r2[2 * i + 1] as Buffer | null;
+      cache.entities.a.set(id, new CachedEntity('a', ring, ringDay('a', ring, dayStart), record, activeUntil));
     });
-    const e0 = 3 * agentsToRead.length;
+    const e0 = 2 * agentsToRead.length;
     entitiesToRead.forEach(([kind, id], i) => cache.entities[kind].set(id, new CachedEntity(kind, r2[e0 + 2 * i] as Buffer | null, numbers(r2[e0 + 2 * i + 1] as Record<string, string>))));
     const w0 = e0 + 2 * entitiesToRead.length;
     newQueues.forEach((q, i) => waitingRead.set(q, waitingOf(r2[w0 + 2 * i], r2[w0 + 2 * i + 1])));

@@ -185,6 +185,35 @@ describe('agents listed (read incrementally, one process)', () => {
   });
 });
 
+describe('agents listed (a first read, as after a restart or a day rollover)', () => {
+  it('lists agents logged in however long ago their last event came, and those logged out within the hour, by their records', async () => {
+    const T = Date.parse('2026-05-04T06:00:00Z');
+    const clock = new ManualClock(T);
+    fw = await startTestFloorwatch({ teams: [{ id: 't1' }] }, {}, { clock });
+    await fw.post([
+      { id: 'e1', ts: T, type: 'agent.login', agentId: 'A', teamId: 't1' }, // then quiet for 3 hours, still logged in
+      { id: 'e2', ts: T, type: 'agent.login', agentId: 'B', teamId: 't1' },
+      { id: 'e3', ts: T, type: 'agent.login', agentId: 'C', teamId: 't1' },
+      { id: 'e4', ts: T + 60_000, type: 'agent.logout', agentId: 'C' }, // gone at 06:01
+    ]);
+    clock.set(T + 2.5 * 3_600_000);
+    await fw.post([{ id: 'e5', ts: clock.now(), type: 'agent.logout', agentId: 'B' }]); // gone at 08:30
+    clock.set(T + 3 * 3_600_000); // 09:00
+    const listed = async (f: TestFloorwatch) => (await f.snapshots.compute()).agents.map((a) => `${a.agentId}:${a.state}`);
+    expect(await listed(fw)).toEqual(['A:idle', 'B:logged_out']);
+    // a second process on the same keys reads everything at its first snapshot: the same agents
+    const other = await startTestFloorwatch({ teams: [{ id: 't1' }] }, {}, { clock, prefix: fw.prefix });
+    try {
+      expect(await listed(other)).toEqual(['A:idle', 'B:logged_out']);
+      // the next day (a full read again, of a reader that had read before): A is still logged in; B's hour is over
+      clock.set(Date.parse('2026-05-05T00:00:10Z'));
+      expect(await listed(other)).toEqual(['A:idle']);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('calls waiting', () => {
   it('leaves out a call waiting longer than ingest.maxWaitMinutes (its outcome lost), and counts that outcome if it comes', async () => {
     const T = Date.parse('2026-05-04T08:00:00Z');

@@ -7,7 +7,7 @@ import type { AcdEventInput } from '../../shared/events.js';
 import { buildConfig } from '../../server/config.js';
 import { Ingest } from '../../server/ingest/pipeline.js';
 import { keyBuilder } from '../../server/store/keys.js';
-import { RING_LAYOUT, RING_SLOTS, ringTop, sumRing } from '../../server/store/rings.js';
+import { RING_LAYOUT, RING_SLOTS, ringDay, ringTop, sumRing } from '../../server/store/rings.js';
 import { Store } from '../../server/store/store.js';
 import { deletePrefix, newRedis, randomPrefix } from '../support/redis.js';
 import { Random } from '../../server/ingest/simulator/random.js';
@@ -169,6 +169,38 @@ describe('minute rings written by the apply script', () => {
     expect(Number(await redis.call('MEMORY', 'USAGE', keys.ring('t', 'team1'), 'SAMPLES', '0'))).toBeLessThanOrEqual(2560 + 128);
   });
 
+  it("keep an agent's today in the ring: a new day starts it afresh, a quiet agent's ring lasts the day", async () => {
+    const D = Date.UTC(2026, 4, 4); // the site is on UTC, its day starts at 00:00
+    const at = (h: number, m = 0) => D + h * 3_600_000 + m * MIN;
+    const today = async (f: ReturnType<typeof floor>, agent: string, day: number) => ringDay('a', (await f.store.readRings('a', [agent]))[0] ?? null, day);
+    // A works across midnight: idle 23:50 -> 00:10 (10 minutes each day), a break 00:10 -> 00:15
+    const fa = floor();
+    await fa.post([{ ts: at(23, 50), type: 'agent.login', agentId: 'A', teamId: 'team1' }]);
+    await fa.post([{ ts: at(24, 10), type: 'agent.state', agentId: 'A', state: 'not_ready', reason: 'break' }]);
+    await fa.post([{ ts: at(24, 15), type: 'agent.state', agentId: 'A', state: 'idle' }]);
+    expect(await today(fa, 'A', D + 86_400_000)).toEqual({ li: 15 * MIN, brk: 5 * MIN });
+    expect(await today(fa, 'A', D)).toEqual({}); // the day before is not kept
+    // B logs in at 06:00 and out at 09:00 with nothing between: three hours today, and the ring is kept until the day
+    // is over however long it stays quiet: 2 h + the rest of a day of at most 25 hours from the latest minute written
+    // (08:59, the last of the three hours): 2 h + 16 h 1 min
+    const fb = floor();
+    await fb.post([{ ts: at(6), type: 'agent.login', agentId: 'B', teamId: 'team1' }]);
+    await fb.post([{ ts: at(9), type: 'agent.logout', agentId: 'B' }]);
+    expect(await today(fb, 'B', D)).toEqual({ li: 3 * 3_600_000 });
+    const ttl = 2 * 3600 + (16 * 60 + 1) * 60;
+    expect(await redis.ttl(fb.keys.ring('a', 'B'))).toBeGreaterThanOrEqual(ttl - 2);
+    expect(await redis.ttl(fb.keys.ring('a', 'B'))).toBeLessThanOrEqual(ttl);
+    // C: an event 10 s before midnight comes late, after C's day section moved on: the part before midnight is dropped
+    // (taken from idle, given to the break), the 30 s after midnight move from idle to the break
+    const fc = floor();
+    await fc.post([{ ts: at(23, 50), type: 'agent.login', agentId: 'C', teamId: 'team1' }]);
+    await fc.post([{ ts: at(24) + 30_000, type: 'agent.state', agentId: 'C', state: 'wrap' }]);
+    expect(await today(fc, 'C', D + 86_400_000)).toEqual({ li: 30_000 });
+    await fc.post([{ ts: at(24) - 10_000, type: 'agent.state', agentId: 'C', state: 'not_ready', reason: 'break' }]);
+    expect(await today(fc, 'C', D + 86_400_000)).toEqual({ li: 30_000, brk: 30_000 });
+    expect(await today(fc, 'C', D)).toEqual({});
+  });
+
   it('keeps a maximum of its own in a slot reused for a later minute; a late write lands in its minute', async () => {
     const { store, post } = floor();
     const call = (id: string, queued: number, wait: number): EventBody[] => [
@@ -214,7 +246,7 @@ describe('agent records written by the apply script', () => {
     const [ring] = await f.store.readRings('a', [agent]);
     const top = ringTop(ring ?? null);
     const rec = await redis.hmget(f.keys.agent(agent), 'team', 'st', 'r', 'c', 'since', 'lq', 'qs');
-    return { day: await redis.hgetall(f.keys.dayBucket('a', agent, dayStart)), window: sumRing('a', ring ?? null, top - 60, top), rec };
+    return { day: ringDay('a', ring ?? null, dayStart), window: sumRing('a', ring ?? null, top - 60, top), rec };
   };
 
   it('keeps the hash a listpack with long reasons and queues, and a late event falls between transitions as in order', async () => {
@@ -231,7 +263,7 @@ describe('agent records written by the apply script', () => {
     }
     const a = await figures(f, 'A');
     expect(await figures(f, 'B')).toEqual(a);
-    expect(a.day).toMatchObject({ ans: '1', end: '1', talk: '4000', brk: '7000' });
+    expect(a.day).toMatchObject({ ans: 1, end: 1, talk: 4000, brk: 7000 });
     expect(a.rec).toEqual(['team1', 'idle', '', '', String(t + 40_000), Q('x'), '["q1"]']);
   });
 
@@ -258,7 +290,7 @@ describe('agent records written by the apply script', () => {
     }
     const m = await figures(f, 'M');
     const l = await figures(f, 'L');
-    const delta = (x: Record<string, string>, y: Record<string, string>) =>
+    const delta = (x: Record<string, number>, y: Record<string, number>) =>
       Object.fromEntries(Object.keys(x).map((k) => [k, Number(x[k]) - Number(y[k] ?? 0)]).filter(([, v]) => v !== 0));
     expect(delta(l.day, {})).toEqual(delta(m.day, before.day));
     expect(l.rec).toEqual(['team1', 'talking', '', '', String(t + 12_000), '', '["q1"]']);

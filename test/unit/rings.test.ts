@@ -1,6 +1,6 @@
 // The minute-ring reader (server/store/rings.ts) on rings built here bit by bit, as BITFIELD lays them out.
 import { describe, expect, it } from 'vitest';
-import { RING_HEADER_BITS, RING_LAYOUT, RING_SLOTS, ringMinutes, ringTop, sumRing } from '../../server/store/rings.js';
+import { RING_HEADER_BITS, RING_LAYOUT, RING_SLOTS, ringDay, ringMinutes, ringTop, sumRing } from '../../server/store/rings.js';
 import type { BucketKind } from '../../server/store/keys.js';
 
 /** Writes an unsigned big-endian value of `bits` bits at bit offset `at` (BITFIELD's bit order). */
@@ -36,14 +36,19 @@ describe('minute rings', () => {
     // Redis's string header for 256..65535 bytes is 5 bytes, plus the terminating zero
     expect(RING_LAYOUT.a.bytes + 6).toBeLessThanOrEqual(512);
     for (const kind of ['q', 't', 'a'] as const) {
-      expect(RING_LAYOUT[kind].bytes).toBe(Math.ceil((RING_HEADER_BITS + RING_SLOTS * RING_LAYOUT[kind].slotBits) / 8));
+      const dayBits = RING_LAYOUT[kind].day?.bits ?? 0;
+      expect(RING_LAYOUT[kind].bytes).toBe(Math.ceil((RING_HEADER_BITS + RING_SLOTS * RING_LAYOUT[kind].slotBits + dayBits) / 8));
     }
+    // only the agent ring has a day section, after its slots: u32 day start, three u27 durations, two u16 counts
+    expect(RING_LAYOUT.a.day).toMatchObject({ bit: RING_HEADER_BITS + RING_SLOTS * RING_LAYOUT.a.slotBits, bits: 32 + 3 * 27 + 2 * 16 });
+    expect(RING_LAYOUT.q.day).toBeNull();
+    expect(RING_LAYOUT.t.day).toBeNull();
   });
 
   it('sums the window minutes held, fields at any bit offset, and no minute outside the window or the ring', () => {
-    // odd and even slots: agent slots are 60 bits, so every other one starts mid-byte
+    // agent slots are 58 bits, so they start at every even bit offset of a byte in turn
     const minutes: Record<number, Record<string, number>> = {};
-    for (let m = TOP - RING_SLOTS + 1; m <= TOP; m++) minutes[m] = { li: 60_000 - (m % 7), brk: m % 1000, talk: 65_535, ans: m % 64, end: 63 };
+    for (let m = TOP - RING_SLOTS + 1; m <= TOP; m++) minutes[m] = { li: 60_000 - (m % 7), brk: m % 1000, talk: 65_535, ans: m % 32, end: 31 };
     const buf = ring('a', TOP, minutes);
     const expected = (from: number, to: number) => {
       const out: Record<string, number> = {};
@@ -85,6 +90,21 @@ describe('minute rings', () => {
     // the folded fields take the counters written into them; the layout has no field of their own
     expect(RING_LAYOUT.t.folds).toEqual({ 's:ringing': 's:ringing+outbound', 's:outbound': 's:ringing+outbound', 'c:meal': 'c:meal+other', 'c:other': 'c:meal+other' });
     expect(RING_LAYOUT.t.fields['s:ringing']).toBeUndefined();
+  });
+
+  it("reads an agent ring's day section for its own day only", () => {
+    const day = Date.UTC(2026, 2, 2); // a day period's start, ms
+    const buf = ring('a', TOP, { [TOP]: { li: 5 } });
+    const { bit, fields } = RING_LAYOUT.a.day!;
+    put(buf, bit, 32, day / 60_000);
+    const totals = { li: 2 ** 27 - 1, brk: 3_600_001, talk: 1, ans: 65_535, end: 300 };
+    for (const [f, v] of Object.entries(totals)) put(buf, bit + fields[f]![0], Number(fields[f]![1].slice(1)), v);
+    expect(ringDay('a', buf, day)).toEqual(totals);
+    expect(ringDay('a', buf, day + 86_400_000)).toEqual({}); // the next day: nothing yet
+    expect(ringDay('a', buf, day - 86_400_000)).toEqual({}); // a day gone by is not kept
+    expect(ringDay('a', null, day)).toEqual({});
+    // the slots are not touched by it
+    expect(sumRing('a', buf, TOP, TOP)).toEqual({ li: 5 });
   });
 
   it('reads a missing, empty or short ring as nothing', () => {

@@ -125,20 +125,37 @@ local function ringMax(kind, id, minute, field, value)
   if value > (old or -1) then note(max, field, old); max[field] = value end
 end
 
--- Writes one entity's staged minutes into its ring (layout in server/store/rings.ts: a u32 header with the latest
--- minute, then untagged slots) with two BITFIELD calls: read the header and the current maxima; then advance the
--- header, zero the slots of the minutes it moves over, add the increments and raise the maxima. A ring that is new,
--- or whose every minute is past the ring, is first SET to zeros of its full length: allocated once at its exact size
--- (BITFIELD growing a string allocates about twice what it needs).
+-- An agent ring's day section (rings.ts) is staged the same way, per day start.
+local pendingDay = {}
+local function ringDayIncr(kind, id, day, field, amount)
+  local byId = pendingDay[kind]
+  if not byId then byId = {}; pendingDay[kind] = byId; note(pendingDay, kind, nil) end
+  local e = byId[id]
+  if not e then e = {}; byId[id] = e; note(byId, id, nil) end
+  local d = e[day]
+  if not d then d = {}; e[day] = d; note(e, day, nil) end
+  local old = d[field]
+  note(d, field, old)
+  d[field] = (old or 0) + amount
+end
+
+-- Writes one entity's staged minutes (and an agent's staged days) into its ring (layout in server/store/rings.ts: a
+-- u32 header with the latest minute, untagged slots, an agent's day section) with two BITFIELD calls: read the
+-- header, the day section's day and the current maxima; then advance the header, zero the slots of the minutes it
+-- moves over, add the increments, raise the maxima and add to the day section. A new ring is first SET to zeros of
+-- its full length: allocated once at its exact size (BITFIELD growing a string allocates about twice what it needs).
 local RING_HEADER = 32
-local function writeRing(kind, id, minutes)
+local DAY_MINUTES_MAX = 25 * 60 -- the longest day period (daylight saving's 25-hour day)
+local function writeRing(kind, id, minutes, staged)
   local L = RING[kind]
   local key = P .. opt.ringKeys[kind] .. id
   local list = {}
   for m in pairs(minutes) do list[#list + 1] = m end
   table.sort(list)
   local slotBits = L.slotBits
+  local D = L.day
   local gets, maxAt = { 'GET', 'u32', 0 }, {}
+  if D ~= cjson.null then gets[4] = 'GET'; gets[5] = 'u32'; gets[6] = D.bit else D = nil end
   for _, m in ipairs(list) do
     local base = RING_HEADER + (m % SLOTS) * slotBits
     for field in pairs(minutes[m].max) do
@@ -157,10 +174,15 @@ local function writeRing(kind, id, minutes)
     while to - from >= 64 do op('SET', 'i64', from, 0); from = from + 64 end
     if to > from then op('SET', 'u' .. (to - from), from, 0) end
   end
+  -- (a ring holding only a day, never a minute, is not new: its day section stays)
+  if top == 0 and not (D and read[2] ~= 0) then rcall('SET', key, string.rep('\0', L.bytes)) end
   -- minutes above `cleared` hold zeros now (whatever was read of them is void)
   local cleared, advanced = top, false
-  if top == 0 or newest - top >= SLOTS then
-    rcall('SET', key, string.rep('\0', L.bytes))
+  if not newest then
+    -- only days staged
+  elseif top == 0 or newest - top >= SLOTS then
+    -- every slot is past: all are zeroed (the day section stays)
+    if top ~= 0 then zero(RING_HEADER, RING_HEADER + SLOTS * slotBits) end
     cleared, top, advanced = newest - SLOTS, newest, true
     op('SET', 'u32', 0, top)
   elseif newest > top then
@@ -192,10 +214,37 @@ local function writeRing(kind, id, minutes)
       end
     end
   end
+  -- the day section: days in order; a later day than the one held starts it afresh, an earlier one is dropped
+  local ttl = opt.ringTtlSec
+  if D then
+    local held = read[2]
+    if staged then
+      local days = {}
+      for d in pairs(staged) do days[#days + 1] = d end
+      table.sort(days)
+      for _, d in ipairs(days) do
+        local dm = mfloor(d / MIN)
+        if dm > held then
+          zero(D.bit, D.bit + D.bits)
+          op('SET', 'u32', D.bit, dm)
+          held, advanced = dm, true
+        end
+        if dm == held then
+          for field, amount in pairs(staged[d]) do
+            local f = D.fields[field]
+            if f and amount ~= 0 then op('INCRBY', f[2], D.bit + f[1], amount) end
+          end
+        end
+      end
+    end
+    -- kept until its day is over (at most 25 hours after it began), however long the agent stays in one state: the
+    -- time to live set as the minute moves on covers the writes after it that minute
+    if held > 0 then ttl = ttl + mmax(0, (held + DAY_MINUTES_MAX - (top > 0 and top or held)) * 60) end
+  end
   if n > 2 then
     rcall('BITFIELD', key, unpack(ops))
     -- the time to live is renewed when the ring moves on to a new minute: at least once a minute while it is written
-    if advanced then rcall('EXPIRE', key, opt.ringTtlSec) end
+    if advanced then rcall('EXPIRE', key, ttl) end
   end
   markChanged(kind, id)
 end
@@ -214,7 +263,14 @@ local function flush()
     rcall('EXPIRE', key, p.ttl)
   end
   for kind, byId in pairs(pendingRing) do
-    for id, minutes in pairs(byId) do writeRing(kind, id, minutes) end
+    local days = pendingDay[kind] or {}
+    for id, minutes in pairs(byId) do writeRing(kind, id, minutes, days[id]) end
+  end
+  for kind, byId in pairs(pendingDay) do
+    local minutes = pendingRing[kind] or {}
+    for id, staged in pairs(byId) do
+      if not minutes[id] then writeRing(kind, id, {}, staged) end
+    end
   end
 end
 
@@ -260,7 +316,10 @@ local function bump(kind, id, fields, at, days, amount)
   if kind ~= 'a' then ikey = intervalKey(kind, id, at) end
   for i = 1, #fields do
     ringIncr(kind, id, minute, fields[i], amount)
-    if day then incr(dayKey(kind, id, day), fields[i], amount, opt.dayTtlSec) end
+    if day then
+      if kind == 'a' then ringDayIncr(kind, id, day, fields[i], amount)
+      else incr(dayKey(kind, id, day), fields[i], amount, opt.dayTtlSec) end
+    end
     if ikey then incr(ikey, fields[i], amount, opt.seriesTtlSec) end
   end
   markChanged(kind, id)
@@ -274,12 +333,12 @@ local function setMax(kind, id, field, at, days, value)
   if kind ~= 'a' then keepMax(intervalKey(kind, id, at), field, value, opt.seriesTtlSec) end
 end
 
--- The agent's day-bucket fields for ms spent in a state: logged-in time always, break and talk time when it is one
--- of those (the ring gets the same, in spend).
-local function agentFields(key, field, state, ms, ttl)
-  incr(key, 'li', ms, ttl)
-  if field == 'c:break' then incr(key, 'brk', ms, ttl) end
-  if state == 'talking' then incr(key, 'talk', ms, ttl) end
+-- The agent's day fields for ms spent in a state: logged-in time always, break and talk time when it is one of those
+-- (the minutes get the same, in spend).
+local function agentDay(id, day, field, state, ms)
+  ringDayIncr('a', id, day, 'li', ms)
+  if field == 'c:break' then ringDayIncr('a', id, day, 'brk', ms) end
+  if state == 'talking' then ringDayIncr('a', id, day, 'talk', ms) end
 end
 
 -- Spreads the interval [a, b) of an agent's state over the agent's and its team's minute rings, day buckets and the
@@ -331,7 +390,7 @@ local function spend(ag, state, cat, a, b, sign, days)
     local hi = b
     if d < 3 then hi = mmin(b, days[d + 1]) end
     if hi > lo then
-      agentFields(dayKey('a', ag.id, days[d]), field, state, sign * (hi - lo), opt.dayTtlSec)
+      agentDay(ag.id, days[d], field, state, sign * (hi - lo))
       incr(dayKey('t', ag.team, days[d]), field, sign * (hi - lo), opt.dayTtlSec)
     end
   end
@@ -390,11 +449,11 @@ local function loadAgent(agentId)
   local h = rcall('HMGET', key, 'team', 'name', 'st', 'r', 'c', 'since', 'lq', 'at', 'tl', 'tx', 't1', 't2', 't3', 't4', 'aq')
   if not h[3] then
     return { key = key, id = agentId, team = 'unassigned', name = agentId, st = 'out', r = '', c = '', since = nil, lq = '', tl = {},
-             prevSt = 'out', prevAt = 0, chunks = 0, new = true, aqRaw = '' }
+             prevAt = 0, chunks = 0, new = true, aqRaw = '' }
   end
   -- lq: the queue of the agent's latest answer; aq: the agent's recent answers (see answerAt)
   local ag = { key = key, id = agentId, team = h[1], name = h[2], st = h[3], r = h[4] or '', c = h[5] or '', since = tonumber(h[6]),
-               lq = h[7] or '', prevSt = h[3], prevAt = tonumber(h[8] or '0'), team0 = h[1], name0 = h[2], chunks = 0, stored = h,
+               lq = h[7] or '', prevAt = tonumber(h[8] or '0'), team0 = h[1], name0 = h[2], chunks = 0, stored = h,
                aqRaw = h[15] or '' }
   if h[9] then
     ag.legacy = true
@@ -668,13 +727,7 @@ local function saveAgent(ag, ts)
     n = putChanged(args, n, TL_FIELDS[c] or ('t' .. c), '', stored)
   end
   if n > 0 then rcall('HSET', ag.key, unpack(args, 1, n)) end
-  -- the activity index only needs minutes, and the logged-in set only changes at a login or logout
-  -- scored with the end of the minute, so an agent stays listed for at least 65 minutes after its latest event
-  if mfloor(ts / MIN) > mfloor(ag.prevAt / MIN) then rcall('ZADD', P .. 'agents', 'GT', mfloor(ts / MIN) * MIN + MIN - 1, ag.id) end
   markChanged('a', ag.id)
-  if (ag.st == 'out') ~= (ag.prevSt == 'out') then
-    if ag.st == 'out' then rcall('SREM', P .. 'agents:on', ag.id) else rcall('SADD', P .. 'agents:on', ag.id) end
-  end
 end
 
 -- The states an agent's timeline makes, in order: { from, to (nil for the current one), state, category, wrap queue,

@@ -139,6 +139,17 @@ export function startStreamConsumer(redis: Redis, sink: SourceSink, options: Str
     inFlight.add(p);
   }
   const drain = () => Promise.all(inFlight);
+  // The next batch is asked for before the one just read is decoded and sent to be applied: Redis serves a read only
+  // between two scripts, so a read sent after the script would leave Redis idle while Node decodes each batch. A read
+  // made while a batch is in hand never blocks (that batch's acknowledgement goes over this connection too). Entries
+  // read ahead but not applied (an error, a stop) stay pending for this consumer, which reads its own first.
+  let readAhead: Promise<Entry[]> | null = null;
+  const readNew = (block: boolean) => {
+    const reply = redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, ...((block ? ['BLOCK', blockMs] : []) as ['BLOCK', number]), 'STREAMS', key, '>') as Promise<
+      [string, Entry[]][] | null
+    >;
+    return reply.then((r) => r?.[0]?.[1] ?? []);
+  };
 
   const done = (async () => {
     status.running = true;
@@ -173,15 +184,18 @@ export function startStreamConsumer(redis: Redis, sink: SourceSink, options: Str
           claimedAt = Date.now();
         }
         while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
-        // No blocking read while a batch is in hand: its acknowledgement goes over this connection too.
-        const block = inFlight.size === 0 ? ['BLOCK', blockMs] : [];
-        const reply = (await redis.xreadgroup('GROUP', group, consumer, 'COUNT', batchSize, ...(block as ['BLOCK', number]), 'STREAMS', key, '>')) as
-          | [string, Entry[]][]
-          | null;
-        const entries = reply?.[0]?.[1] ?? [];
-        if (entries.length === 0) await drain();
-        else startApply(entries);
+        const read = readAhead ?? readNew(inFlight.size === 0);
+        readAhead = null;
+        const entries = await read;
+        if (entries.length === 0) {
+          await drain();
+          continue;
+        }
+        readAhead = readNew(false);
+        readAhead.catch(() => {}); // seen when awaited
+        startApply(entries);
       } catch (e) {
+        readAhead = null;
         await drain();
         failed.any = false;
         failed.error = undefined;

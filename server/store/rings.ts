@@ -13,7 +13,7 @@
 // An agent ring ends with a day section: u32 = the start of the day period it holds (minute index), then that day's
 // totals ("today", once the day is the reader's). A write for a later day starts it afresh; one for an earlier day
 // is dropped (nothing reads a day gone by). It saves each agent a day hash of its own: 130 bytes an agent, in the
-// ring's spare bytes. The apply script keeps such a ring until its day is over (ttl), however quiet the agent.
+// ring's spare bytes. The apply script keeps such a ring until its day is over, however quiet the agent.
 import { MAXIMA } from '../metrics/formulas.js';
 import type { BucketKind } from './keys.js';
 
@@ -28,6 +28,8 @@ import type { BucketKind } from './keys.js';
 export const RING_SLOTS = 66;
 /** Bits before the first slot: the u32 latest-minute header. */
 export const RING_HEADER_BITS = 32;
+/** Bits of a day section before its totals: the u32 start of its day period (minute index). */
+const DAY_START_BITS = 32;
 
 const MINUTE_MS = 60_000;
 
@@ -51,7 +53,7 @@ interface KindLayout {
 // Team fields: time (ms) in each state, not-ready time by category, answered and ended calls of its agents. Ringing
 // and outbound time are only ever read together (time on the phone), as are meal and other not-ready time (logged-in
 // time), so each pair is folded into one field: 9 durations of u30 (17,000 agent-minutes a minute) and 2 counts put
-// the ring in a 2,560-byte allocation instead of 3,584 (a team of 5 agents has less in its 5 agent rings).
+// the ring in a 2,560-byte allocation instead of 3,584 (which outweighed the rings of a team's agents at 5 a team).
 // Agent fields: li logged-in ms, brk break ms, talk ms (u16: a minute holds at most 60,000 ms), answered, ended (u5:
 // up to 31 calls in one minute, one every two seconds; more saturates). 58 bits a slot and a 145-bit day section
 // (ms as u27: 37 hours; calls as u16) keep the agent ring within a 512-byte allocation (there are as many agent
@@ -109,7 +111,7 @@ function layout(kind: BucketKind): RingLayout {
   const { fields: slot, folds = {}, day: dayFields } = LAYOUTS[kind];
   const [fields, slotBits] = pack(slot, 0);
   const dayAt = RING_HEADER_BITS + RING_SLOTS * slotBits;
-  const [dayOffsets, dayBits] = dayFields ? pack(dayFields, 32) : [{}, 0];
+  const [dayOffsets, dayBits] = dayFields ? pack(dayFields, DAY_START_BITS) : [{}, 0];
   const day = dayFields ? { bit: dayAt, bits: dayBits, fields: dayOffsets } : null;
   return { slotBits, bytes: Math.ceil((dayAt + dayBits) / 8), fields, folds, day };
 }
@@ -212,7 +214,7 @@ export function readMinute(kind: BucketKind, ring: Buffer | null, minute: number
 export function ringDay(kind: BucketKind, ring: Buffer | null, dayStart: number): Counters {
   const day = RING_LAYOUT[kind].day;
   const out: Counters = {};
-  if (!ring || !day || readField(ring, day.bit, 32) !== Math.floor(dayStart / MINUTE_MS)) return out;
+  if (!ring || !day || readField(ring, day.bit, DAY_START_BITS) !== Math.floor(dayStart / MINUTE_MS)) return out;
   for (const [name, [bit, type]] of Object.entries(day.fields)) {
     const v = readField(ring, day.bit + bit, width(type));
     if (v !== 0) out[name] = v;

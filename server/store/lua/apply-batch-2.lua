@@ -16,7 +16,8 @@
   writes it made before failing are not undone (Redis scripts do not roll back).
 
   Counters go to three places: the entity's minute ring (ringKeys, its last 66 minutes, for the rolling windows),
-  its day bucket (d:..., "today"), and for queues and teams its interval bucket (i:..., the 48-hour series). Every
+  its "today" totals (a queue's or team's day bucket d:...; an agent's in its ring's day section), and for queues and
+  teams its interval bucket (i:..., the 48-hour series). Every
   queue, team and agent written is added to the `changed` index with this call's version, so that a snapshot reader
   re-reads only what changed since its last read.
 

@@ -2,7 +2,8 @@
 //
 //   <p>meta                     hash   maxTs, lastEventWall, accepted, duplicates, late, rejected, version (of the latest
 //                                      apply call that changed something), epoch (when this store began)
-//   <p>changed                  zset   "<kind>:<id>" -> version of the latest apply call that wrote the entity
+//   <p>changed                  zset   "<kind>:<id>" -> version of the latest apply call that wrote the entity; a
+//                                      full read lists the agents from it, and forgets one logged out for a day
 //   <p>seen:<minute>            set    event ids seen with ts in that minute (dedupe; TTL ingest.dedupeSeconds)
 //   <p>agent:<agentId>          hash   team, name, st, r (reason), c (category), since, lq (last queue), at (latest event
 //                                      ts), qs (queues JSON, from agent.login), t1, t2, ... the recent transitions

@@ -105,6 +105,9 @@ export interface FloorState extends FloorClock {
 
 /** An agent is listed while logged in, and for 65 minutes after the minute of its latest event. */
 const AGENT_LISTED_MS = 65 * MINUTE_MS;
+/** A logged-out agent with no event for this long leaves the change index at a full read, so that full reads do not
+ * read every agent the site has ever had; its next event puts it back (its record stays). */
+const AGENT_FORGOTTEN_MS = 24 * 3_600_000;
 /** A ring outlives its latest minute by a little more than it covers (RING_SLOTS minutes); renewed when that moves on. */
 const RING_TTL_SEC = 2 * 3600;
 const DAY_TTL_SEC = 3 * 86_400;
@@ -120,7 +123,16 @@ const applyScript = readFileSync(new URL('./lua/apply-batch-2.lua', import.meta.
 
 type RedisWithScripts = Redis & {
   fwApplyBatch(meta: string, prefix: string, options: string, events: string): Promise<number[]>;
+  fwForget(changed: string, ...memberVersionPairs: string[]): Promise<number>;
 };
+
+// Removes members of the change index that still have the version they were read with: a member written since (the
+// apply script gave it a later version) stays.
+const FORGET_SCRIPT = `local n = 0
+for i = 1, #ARGV, 2 do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) == ARGV[i + 1] then n = n + redis.call('ZREM', KEYS[1], ARGV[i]) end
+end
+return n`;
 
 export class Store {
   readonly keys: Keys;
@@ -138,6 +150,7 @@ export class Store {
     this.keys = keyBuilder(options.keyPrefix);
     // defineCommand sends EVALSHA and falls back to EVAL on NOSCRIPT (e.g. after a Redis restart).
     if (!('fwApplyBatch' in redis)) redis.defineCommand('fwApplyBatch', { numberOfKeys: 1, lua: applyScript });
+    if (!('fwForget' in redis)) redis.defineCommand('fwForget', { numberOfKeys: 1, lua: FORGET_SCRIPT });
     this.redis = redis as RedisWithScripts;
   }
 
@@ -230,7 +243,7 @@ export class Store {
     // First round trip: meta, then (after it, so that nothing changed up to meta's version is missed) the entities
     // changed since the cached version, and the waiting calls of the queues known at the last read.
     const queuesBefore = cache.queueIds.length ? cache.queueIds : sortedUnique(extraQueueIds);
-    const first = this.reader.pipeline().hgetall(k.meta()).smembers(k.queues()).zrangebyscore(k.changed(), `(${cache.version}`, '+inf');
+    const first = this.reader.pipeline().hgetall(k.meta()).smembers(k.queues()).zrangebyscore(k.changed(), `(${cache.version}`, '+inf', 'WITHSCORES');
     for (const q of queuesBefore) first.zcard(k.waiting(q)).zrange(k.waiting(q), 0, 0, 'WITHSCORES');
     const r1 = unwrap(await first.exec());
     const metaRaw = r1[0] as Record<string, string>;
@@ -245,18 +258,22 @@ export class Store {
     const waitingRead = new Map<string, Waiting>();
     queuesBefore.forEach((q, i) => waitingRead.set(q, waitingOf(r1[3 + 2 * i], r1[4 + 2 * i])));
 
-    // What changed, by kind ("<kind>:<id>"; the kind is one letter).
+    // What changed, by kind ("<kind>:<id>"; the kind is one letter), from members and their versions.
     const changed: Record<BucketKind, Set<string>> = { q: new Set(), t: new Set(), a: new Set() };
-    if (!full) for (const e of r1[2] as string[]) changed[e[0] as BucketKind]?.add(e.slice(2));
+    const sinceRead = r1[2] as string[];
+    if (!full) for (let i = 0; i < sinceRead.length; i += 2) changed[sinceRead[i]![0] as BucketKind]?.add(sinceRead[i]!.slice(2));
 
     // Agents to read: on a full read every agent the change index holds (listAgents keeps those logged in or active
     // within the hour, by their records); afterwards the ones the apply script wrote since (an agent becomes active
     // only through an event of its own).
     const since = now - AGENT_LISTED_MS;
     let agentsToRead = [...changed.a];
+    // on a full read, each agent's version in the index (to forget the long gone, below)
+    const indexed = new Map<string, string>();
     if (full) {
-      const index = readSince === 0 ? (r1[2] as string[]) : await this.reader.zrange(k.changed(), 0, -1);
-      agentsToRead = index.filter((e) => e.startsWith('a:')).map((e) => e.slice(2));
+      const index = readSince === 0 ? sinceRead : await this.reader.zrange(k.changed(), 0, -1, 'WITHSCORES');
+      for (let i = 0; i < index.length; i += 2) if (index[i]!.startsWith('a:')) indexed.set(index[i]!.slice(2), index[i + 1]!);
+      agentsToRead = [...indexed.keys()];
     }
     // Queues and teams: those changed or not cached yet (teams first seen through an agent read now follow below).
     const stale = (kind: 'q' | 't', ids: Iterable<string>) => [...ids].filter((id) => changed[kind].has(id) || !cache.entities[kind].has(id));
@@ -270,11 +287,15 @@ export class Store {
     for (const [kind, id] of entitiesToRead) second.getBuffer(k.ring(kind, id)).hgetall(k.dayBucket(kind, id, dayStart));
     for (const q of newQueues) second.zcard(k.waiting(q)).zrange(k.waiting(q), 0, 0, 'WITHSCORES');
     const r2 = agentsToRead.length || entitiesToRead.length || newQueues.length ? unwrap(await second.exec()) : [];
+    const forgotten: string[] = [];
     agentsToRead.forEach((id, i) => {
       const { record, activeUntil } = agentRecord(id, r2[2 * i] as (string | null)[]);
       const ring = r2[2 * i + 1] as Buffer | null;
       cache.entities.a.set(id, new CachedEntity('a', ring, ringDay('a', ring, dayStart), record, activeUntil));
+      const gone = !record || record.state === 'out';
+      if (gone && indexed.has(id) && activeUntil < now - AGENT_FORGOTTEN_MS) forgotten.push(`a:${id}`, indexed.get(id)!);
     });
+    if (forgotten.length) await this.redis.fwForget(k.changed(), ...forgotten);
     const e0 = 2 * agentsToRead.length;
     entitiesToRead.forEach(([kind, id], i) => cache.entities[kind].set(id, new CachedEntity(kind, r2[e0 + 2 * i] as Buffer | null, numbers(r2[e0 + 2 * i + 1] as Record<string, string>))));
     const w0 = e0 + 2 * entitiesToRead.length;
@@ -602,7 +623,7 @@ function agentRecord(agentId: string, [team, name, st, r, c, since, qs, at]: (st
         queues: qs ? [JSON.parse(qs)].flatMap((x: unknown) => (Array.isArray(x) ? (x as string[]) : [])) : [],
       }
     : null;
-  // listed until the end of the minute of its latest event plus 65 minutes (as the activity index scores it)
+  // the end of the minute of its latest event: listed until 65 minutes after it
   const activeUntil = at ? Math.floor(Number(at) / MINUTE_MS) * MINUTE_MS + MINUTE_MS - 1 : 0;
   return { record, activeUntil };
 }

@@ -2,6 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../shared/snapshot.js';
 import { expected, scenarioConfig, scenarioEvents } from '../support/scenario.js';
+import { deletePrefix, newRedis, randomPrefix } from '../support/redis.js';
+import { Store } from '../../server/store/store.js';
 import { ManualClock, TEST_TOKENS, bearer, startTestFloorwatch, type TestFloorwatch } from '../support/floorwatch.js';
 
 let fw: TestFloorwatch | null = null;
@@ -209,7 +211,46 @@ describe('agents listed (a first read, as after a restart or a day rollover)', (
       clock.set(Date.parse('2026-05-05T00:00:10Z'));
       expect(await listed(other)).toEqual(['A:idle']);
     } finally {
-      await other.close();
+      await other.stop(); // (close would delete the keys)
+    }
+    // a day after its logout C leaves the change index at a full read (A, logged in, and B, out for 22 h, stay);
+    // C's next event brings it back
+    const r = newRedis();
+    try {
+      clock.set(Date.parse('2026-05-05T07:00:00Z'));
+      const third = await startTestFloorwatch({ teams: [{ id: 't1' }] }, {}, { clock, prefix: fw.prefix });
+      try {
+        expect(await listed(third)).toEqual(['A:idle']);
+        expect(await r.zscore(`${fw.prefix}:changed`, 'a:C')).toBeNull();
+        expect(await r.zscore(`${fw.prefix}:changed`, 'a:A')).not.toBeNull();
+        expect(await r.zscore(`${fw.prefix}:changed`, 'a:B')).not.toBeNull();
+        await third.post([{ id: 'e6', ts: clock.now(), type: 'agent.login', agentId: 'C', teamId: 't1' }]);
+        expect(await listed(third)).toEqual(['A:idle', 'C:idle']);
+        expect(await r.zscore(`${fw.prefix}:changed`, 'a:C')).not.toBeNull();
+      } finally {
+        await third.stop();
+      }
+    } finally {
+      await r.quit();
+    }
+  });
+});
+
+describe('the change index', () => {
+  it('forgets an agent only while it keeps the version it was read with (an agent written since stays)', async () => {
+    const r = newRedis();
+    const prefix = randomPrefix();
+    try {
+      new Store(r, { keyPrefix: prefix, replay: false, latenessMs: 60_000, dedupeSeconds: 300, maxWaitMs: 3_600_000, seriesKeepHours: 48 });
+      const key = `${prefix}:changed`;
+      await r.zadd(key, 7, 'a:X', 9, 'a:Y');
+      const forget = (r as unknown as { fwForget(key: string, ...pairs: string[]): Promise<number> }).fwForget.bind(r);
+      // read at versions 7 and 8, but Y was written again (version 9) before the reader forgot them
+      expect(await forget(key, 'a:X', '7', 'a:Y', '8')).toBe(1);
+      expect(await r.zrange(key, 0, -1, 'WITHSCORES')).toEqual(['a:Y', '9']);
+    } finally {
+      await deletePrefix(r, prefix);
+      await r.quit();
     }
   });
 });

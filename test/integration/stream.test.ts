@@ -22,6 +22,20 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
+/** A stream of n call.queued entries under a new key prefix (deleted after the test), and a connection to it. */
+async function queuedCalls(n: number, queueOf: (i: number) => string) {
+  const prefix = randomPrefix();
+  const key = `${prefix}:events`;
+  const r = newRedis();
+  cleanups.push(async () => {
+    await deletePrefix(r, prefix);
+    await r.quit();
+  });
+  const now = Date.now();
+  await xaddAll(key, Array.from({ length: n }, (_, i) => ({ id: `k${i}`, ts: now + (i % 1000), type: 'call.queued', callId: `call-${i}`, queueId: queueOf(i) })));
+  return { prefix, key, r };
+}
+
 async function xaddAll(key: string, events: unknown[]) {
   const r = newRedis();
   for (let i = 0; i < events.length; i += 1000) {
@@ -88,16 +102,8 @@ describe('Redis Stream ingest', () => {
   });
 
   it('counts each entry once when a consumer stops with batches in hand and the next read ahead, and starts again', async () => {
-    const prefix = randomPrefix();
-    const key = `${prefix}:events`;
-    const r = newRedis();
-    cleanups.push(async () => {
-      await deletePrefix(r, prefix);
-      await r.quit();
-    });
     const N = 20_000;
-    const now = Date.now();
-    await xaddAll(key, Array.from({ length: N }, (_, i) => ({ id: `k${i}`, ts: now + (i % 1000), type: 'call.queued', callId: `call-${i}`, queueId: 'q' })));
+    const { prefix, key, r } = await queuedCalls(N, () => 'q');
     const accepted = async () => Number((await r.hget(`${prefix}:meta`, 'accepted')) ?? 0);
     const config = { ingest: { stream: { batchSize: 50 } } };
     const first = await startTestFloorwatch(config, {}, { prefix, consumerName: 'c1' });
@@ -120,17 +126,8 @@ describe('Redis Stream ingest', () => {
   });
 
   it('loses and double-counts nothing when the consuming process is killed mid-stream', async () => {
-    const prefix = randomPrefix();
-    const key = `${prefix}:events`;
-    const r = newRedis();
-    cleanups.push(async () => {
-      await deletePrefix(r, prefix);
-      await r.quit();
-    });
     const N = 100_000, QUEUES = 8;
-    const now = Date.now();
-    const events = Array.from({ length: N }, (_, i) => ({ id: `k${i}`, ts: now + (i % 1000), type: 'call.queued', callId: `call-${i}`, queueId: `q${i % QUEUES}` }));
-    await xaddAll(key, events);
+    const { prefix, key, r } = await queuedCalls(N, (i) => `q${i % QUEUES}`);
 
     const config = JSON.stringify({ site: { timeZone: 'UTC' }, redis: { keyPrefix: prefix }, ingest: { stream: { key, batchSize: 100, claimIdleMs: 300 } } });
     const children: ChildProcess[] = [];

@@ -83,13 +83,22 @@ local function rollback()
   jn = 0
 end
 
+-- The table at t[k], made when missing; and a sum t[field] added to: both journalled.
+local function child(t, k)
+  local c = t[k]
+  if not c then c = {}; t[k] = c; note(t, k, nil) end
+  return c
+end
+local function add(t, field, amount)
+  local old = t[field]
+  note(t, field, old)
+  t[field] = (old or 0) + amount
+end
+
 local function incr(key, field, amount, ttl)
   local p = pending[key]
   if not p then p = { ttl = ttl, f = {} }; pending[key] = p; note(pending, key, nil) end
-  local f = p.f
-  local old = f[field]
-  note(f, field, old)
-  f[field] = (old or 0) + amount
+  add(p.f, field, amount)
 end
 
 local function keepMax(key, field, value, ttl)
@@ -104,20 +113,14 @@ end
 local pendingRing = { a = {}, q = {}, t = {} }
 
 local function ringSlot(kind, id, minute)
-  local byId = pendingRing[kind]
-  if not byId then byId = {}; pendingRing[kind] = byId; note(pendingRing, kind, nil) end
-  local e = byId[id]
-  if not e then e = {}; byId[id] = e; note(byId, id, nil) end
+  local e = child(child(pendingRing, kind), id)
   local s = e[minute]
   if not s then s = { inc = {}, max = {} }; e[minute] = s; note(e, minute, nil) end
   return s
 end
 
 local function ringIncr(kind, id, minute, field, amount)
-  local inc = ringSlot(kind, id, minute).inc
-  local old = inc[field]
-  note(inc, field, old)
-  inc[field] = (old or 0) + amount
+  add(ringSlot(kind, id, minute).inc, field, amount)
 end
 
 local function ringMax(kind, id, minute, field, value)
@@ -129,15 +132,7 @@ end
 -- An agent ring's day section (rings.ts) is staged the same way, per day start.
 local pendingDay = {}
 local function ringDayIncr(kind, id, day, field, amount)
-  local byId = pendingDay[kind]
-  if not byId then byId = {}; pendingDay[kind] = byId; note(pendingDay, kind, nil) end
-  local e = byId[id]
-  if not e then e = {}; byId[id] = e; note(byId, id, nil) end
-  local d = e[day]
-  if not d then d = {}; e[day] = d; note(e, day, nil) end
-  local old = d[field]
-  note(d, field, old)
-  d[field] = (old or 0) + amount
+  add(child(child(child(pendingDay, kind), id), day), field, amount)
 end
 
 -- Writes one entity's staged minutes (and an agent's staged days) into its ring (layout in server/store/rings.ts: a

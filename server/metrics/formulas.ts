@@ -72,8 +72,6 @@ export function withDerived(t: Totals): Totals {
   return t;
 }
 
-// The minute rings keep ringing and outbound time in one field, s:ringing+outbound (server/store/rings.ts).
-const ON_CALL = ['talking', 'hold', 'wrap', 'ringing', 'outbound', 'ringing+outbound'].map((st) => `s:${st}`);
 
 /** The fields a queue's (queueWindow) and a team's (teamFigures) AHT and calls answered / handled are made of: all
  * that the AHT run rules read. */
@@ -84,8 +82,9 @@ export type TeamFigures = Omit<TeamWindow, keyof BreakDispersion>;
 /** A team's figures from its summed fields (after withDerived). */
 export function teamFigures(t: Totals): TeamFigures {
   const li = get(t, 'li');
-  const busy = ON_CALL.reduce((s, field) => s + get(t, field), 0);
   const idle = get(t, 's:idle');
+  // on the phone (ringing, talking, hold, wrap, outbound): every logged-in state but idle and not ready
+  const busy = li - idle - get(t, 's:not_ready');
   const offPhone = idle + get(t, 'c:break') + get(t, 'c:training') + get(t, 'c:meeting');
   const handling = get(t, 's:talking') + get(t, 's:hold') + get(t, 's:wrap');
   return {

@@ -72,7 +72,6 @@ export function withDerived(t: Totals): Totals {
   return t;
 }
 
-
 /** The fields a queue's (queueWindow) and a team's (teamFigures) AHT and calls answered / handled are made of: all
  * that the AHT run rules read. */
 export const AHT_FIELDS = { queue: ['ans', 'end', 'hand', 'wrap'], team: ['end', 's:talking', 's:hold', 's:wrap'] } as const;

@@ -14,6 +14,7 @@
 // totals ("today", once the day is the reader's). A write for a later day starts it afresh; one for an earlier day
 // is dropped (nothing reads a day gone by). It saves each agent a day hash of its own: 130 bytes an agent, in the
 // ring's spare bytes. The apply script keeps such a ring until its day is over, however quiet the agent.
+import { MINUTE_MS } from '../../shared/time.js';
 import { MAXIMA } from '../metrics/formulas.js';
 import type { BucketKind } from './keys.js';
 
@@ -30,8 +31,6 @@ export const RING_SLOTS = 66;
 export const RING_HEADER_BITS = 32;
 /** Bits of a day section before its totals: the u32 start of its day period (minute index). */
 const DAY_START_BITS = 32;
-
-const MINUTE_MS = 60_000;
 
 /** BITFIELD unsigned types used by the layouts (u1..u32 are read by readField). */
 type FieldType = `u${number}`;
@@ -210,13 +209,21 @@ export function readMinute(kind: BucketKind, ring: Buffer | null, minute: number
   for (let i = 0; i < entries.length; i++) into[i] = readField(ring, base + entries[i]![1], entries[i]![2]);
 }
 
+/** Per kind with a day section: [field, bit offset in the ring, bits] (a full read reads 10,000 agents' days). */
+const DAY_FIELDS = Object.fromEntries(
+  (['q', 't', 'a'] as const).map((kind) => {
+    const day = RING_LAYOUT[kind].day;
+    return [kind, day ? Object.entries(day.fields).map(([name, [bit, type]]) => [name, day.bit + bit, width(type)] as const) : []];
+  }),
+) as Record<BucketKind, (readonly [string, number, number])[]>;
+
 /** The totals of the day period starting at dayStart (ms) in a ring's day section: {} when it holds another day. */
 export function ringDay(kind: BucketKind, ring: Buffer | null, dayStart: number): Counters {
   const day = RING_LAYOUT[kind].day;
   const out: Counters = {};
   if (!ring || !day || readField(ring, day.bit, DAY_START_BITS) !== Math.floor(dayStart / MINUTE_MS)) return out;
-  for (const [name, [bit, type]] of Object.entries(day.fields)) {
-    const v = readField(ring, day.bit + bit, width(type));
+  for (const [name, at, bits] of DAY_FIELDS[kind]) {
+    const v = readField(ring, at, bits);
     if (v !== 0) out[name] = v;
   }
   return out;

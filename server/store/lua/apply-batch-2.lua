@@ -38,9 +38,10 @@ local MIN = 60000
 local lateMs = opt.lateMs
 local SLOTS = opt.ringSlots
 local RING = opt.ring
--- a counter field folded into a ring field (rings.ts) is added where that one is
 for _, L in pairs(RING) do
+  -- a counter field folded into a ring field (rings.ts) is added where that one is
   for from, into in pairs(L.folds) do L.fields[from] = L.fields[into] end
+  if L.day == cjson.null then L.day = nil end -- a kind without a day section
 end
 local ringKeepMs = SLOTS * MIN
 local intervalMs = opt.intervalMs
@@ -129,7 +130,8 @@ local function ringMax(kind, id, minute, field, value)
   if value > (old or -1) then note(max, field, old); max[field] = value end
 end
 
--- An agent ring's day section (rings.ts) is staged the same way, per day start.
+-- An agent ring's day section (rings.ts) is staged the same way, per day start. Every day amount comes with minute
+-- amounts of the same agent (spend and bump stage both), so writeRing writes both.
 local pendingDay = {}
 local function ringDayIncr(kind, id, day, field, amount)
   add(child(child(child(pendingDay, kind), id), day), field, amount)
@@ -151,7 +153,7 @@ local function writeRing(kind, id, minutes, staged)
   local slotBits = L.slotBits
   local D = L.day
   local gets, maxAt = { 'GET', 'u32', 0 }, {}
-  if D ~= cjson.null then gets[4] = 'GET'; gets[5] = 'u32'; gets[6] = D.bit else D = nil end
+  if D then gets[4] = 'GET'; gets[5] = 'u32'; gets[6] = D.bit end
   for _, m in ipairs(list) do
     local base = RING_HEADER + (m % SLOTS) * slotBits
     for field in pairs(minutes[m].max) do
@@ -170,15 +172,11 @@ local function writeRing(kind, id, minutes, staged)
     while to - from >= 64 do op('SET', 'i64', from, 0); from = from + 64 end
     if to > from then op('SET', 'u' .. (to - from), from, 0) end
   end
-  -- (a ring holding only a day, never a minute, is not new: its day section stays)
-  if top == 0 and not (D and read[2] ~= 0) then rcall('SET', key, string.rep('\0', L.bytes)) end
   -- minutes above `cleared` hold zeros now (whatever was read of them is void)
   local cleared, advanced = top, false
-  if not newest then
-    -- only days staged
-  elseif top == 0 or newest - top >= SLOTS then
-    -- every slot is past: all are zeroed (the day section stays)
-    if top ~= 0 then zero(RING_HEADER, RING_HEADER + SLOTS * slotBits) end
+  if top == 0 or newest - top >= SLOTS then
+    -- a new ring, or every slot is past: all are zeroed (a day section stays)
+    if top == 0 then rcall('SET', key, string.rep('\0', L.bytes)) else zero(RING_HEADER, RING_HEADER + SLOTS * slotBits) end
     cleared, top, advanced = newest - SLOTS, newest, true
     op('SET', 'u32', 0, top)
   elseif newest > top then
@@ -235,7 +233,7 @@ local function writeRing(kind, id, minutes, staged)
     end
     -- kept until its day is over (at most 25 hours after it began), however long the agent stays in one state: the
     -- time to live set as the minute moves on covers the writes after it that minute
-    if held > 0 then ttl = ttl + mmax(0, (held + DAY_MINUTES_MAX - (top > 0 and top or held)) * 60) end
+    if held > 0 then ttl = ttl + mmax(0, (held + DAY_MINUTES_MAX - top) * 60) end
   end
   if n > 2 then
     rcall('BITFIELD', key, unpack(ops))
@@ -261,12 +259,6 @@ local function flush()
   for kind, byId in pairs(pendingRing) do
     local days = pendingDay[kind] or {}
     for id, minutes in pairs(byId) do writeRing(kind, id, minutes, days[id]) end
-  end
-  for kind, byId in pairs(pendingDay) do
-    local minutes = pendingRing[kind] or {}
-    for id, staged in pairs(byId) do
-      if not minutes[id] then writeRing(kind, id, {}, staged) end
-    end
   end
 end
 
